@@ -1,0 +1,4 @@
+// The model families this build knows. Each import is lazy so optional engines load on demand.
+import { registerFamily } from "./registry.ts";
+
+registerFamily("nblr", async () => (await import("./nblr/family.ts")).nblrFamily);
