@@ -115,7 +115,7 @@ async function readTarGz(path: string, collector: Collector, options: ReadImdbOp
       return;
     }
     const chunks: Buffer[] = [];
-    stream.on("data", (c: Buffer) => chunks.push(c));
+    stream.on("data", (c) => chunks.push(c as Buffer));
     stream.on("end", () => {
       collector.add(header.name, Buffer.concat(chunks));
       next();
@@ -124,7 +124,9 @@ async function readTarGz(path: string, collector: Collector, options: ReadImdbOp
   try {
     await pipeline(createReadStream(path), tap, createGunzip(), tar);
   } catch (err) {
-    throw new DataError(`cannot read IMDb archive ${path}: ${(err as Error).message} (is it a complete .tar.gz?)`);
+    throw new DataError(
+      `cannot read IMDb archive ${path}: ${(err as Error).message} (is it a complete .tar.gz?)`,
+    );
   }
   return hash.digest("hex");
 }
@@ -163,6 +165,7 @@ export async function readImdb(path: string, options: ReadImdbOptions = {}): Pro
   const data = collector.finish();
   data.sha256 = sha256;
   const n = data.train.length + data.test.length + data.unsup.length;
-  if (n === 0) throw new DataError(`no aclImdb reviews found in ${path} (expected train/pos/<id>_<rating>.txt etc.)`);
+  if (n === 0)
+    throw new DataError(`no aclImdb reviews found in ${path} (expected train/pos/<id>_<rating>.txt etc.)`);
   return data;
 }

@@ -204,7 +204,7 @@ function buildEntries(options: ImdbFixtureOptions): {
 export async function packTarGz(files: Map<string, Buffer>, prefix = "aclImdb/"): Promise<Buffer> {
   const p = pack();
   const chunks: Buffer[] = [];
-  p.on("data", (c: Buffer) => chunks.push(c));
+  p.on("data", (c) => chunks.push(c as Buffer));
   const done = new Promise<void>((resolve, reject) => {
     p.on("end", resolve);
     p.on("error", reject);
