@@ -2,3 +2,4 @@
 import { registerFamily } from "./registry.ts";
 
 registerFamily("nblr", async () => (await import("./nblr/family.ts")).nblrFamily);
+registerFamily("hf", async () => (await import("./hf/family.ts")).hfFamily);
