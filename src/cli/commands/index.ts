@@ -1,6 +1,10 @@
 // Every CLI command, one module each. Add new commands here.
 import type { Command } from "commander";
+import { register as feedback } from "./feedback.ts";
+import { register as predict } from "./predict.ts";
+import { register as serve } from "./serve.ts";
+import { register as train } from "./train.ts";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [train, predict, serve, feedback];

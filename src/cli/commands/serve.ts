@@ -1,0 +1,45 @@
+// `sentiment serve`: the REST API and web UI (also `npm start`). Settings come from flags, then the
+// environment (HOST, PORT, SENTIMENT_*), then defaults; see src/serve/config.ts.
+import type { Command } from "commander";
+import { configFromEnv, resolveServeConfig, type ServeConfigInput } from "../../serve/config.ts";
+
+interface ServeFlags {
+  host?: string;
+  port?: string;
+  model?: string;
+  modelsDir?: string;
+  dataDir?: string;
+  rateLimit?: string;
+  logLevel?: string;
+  ui?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command("serve")
+    .description("Serve the REST API (/v1, docs at /docs) and the web UI on http://HOST:PORT")
+    .option("--host <host>", "address to listen on (env HOST; default 127.0.0.1)")
+    .option("--port <port>", "port (env PORT; default 8080; 0 picks a free one)")
+    .option("--model <spec>", "model to serve: an id in the models folder, a file, or hf:<folder> (default: bundled)")
+    .option("--models-dir <dir>", "folder of models to list and switch between (env SENTIMENT_MODELS_DIR)")
+    .option("--data-dir <dir>", "where the feedback database lives (env SENTIMENT_HOME; default ./.sentiment)")
+    .option("--rate-limit <n>", "requests per minute per client on /v1; 0 = off (env SENTIMENT_RATE_LIMIT)")
+    .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent (env LOG_LEVEL)")
+    .option("--no-ui", "serve the API only, without the web UI")
+    .action(async (flags: ServeFlags) => {
+      const fromFlags: ServeConfigInput = {
+        host: flags.host,
+        port: flags.port,
+        model: flags.model,
+        modelsDir: flags.modelsDir,
+        dataDir: flags.dataDir,
+        rateLimit: flags.rateLimit,
+        logLevel: flags.logLevel as ServeConfigInput["logLevel"],
+        ui: flags.ui === false ? false : undefined,
+      };
+      const config = resolveServeConfig(configFromEnv(), fromFlags);
+      // Imported here so other commands do not pay for loading Fastify and its plugins.
+      const { runServer } = await import("../../serve/server.ts");
+      await runServer({ config });
+    });
+}

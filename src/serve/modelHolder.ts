@@ -1,0 +1,85 @@
+// The model the server is serving, and hot swaps of it. A request reads `holder.current` once and uses
+// that object until it answers, so a swap never changes the model under a running request: in-flight
+// requests finish on the old model, new ones get the new model. A swap loads and exercises the new model
+// completely before the reference changes, and swaps are serialised, so a failed load leaves the old
+// model serving and two concurrent activations cannot interleave.
+import { type ModelMetadata, predict, type SentimentModel } from "../models/model.ts";
+import type { ModelEntry, ModelSource } from "./modelSource.ts";
+
+export interface ActiveModel {
+  readonly entry: ModelEntry;
+  readonly model: SentimentModel;
+  readonly metadata: ModelMetadata;
+  readonly loadedAt: string;
+  readonly loadSeconds: number;
+}
+
+/** What each response says about the model that produced it. */
+export interface ModelRef {
+  id: string;
+  version: string | null;
+  family: string;
+  modelId: string;
+}
+
+export function modelRef(active: ActiveModel): ModelRef {
+  return {
+    id: active.entry.id,
+    version: active.entry.version,
+    family: active.metadata.family,
+    modelId: active.metadata.id,
+  };
+}
+
+const WARM_UP_TEXT = "A warm-up review: the acting was good, the plot was not.";
+
+/** Load a model and run it once end to end, so a broken model fails here and not on a user request. */
+export async function loadAndCheck(source: ModelSource, entry: ModelEntry): Promise<ActiveModel> {
+  const t0 = performance.now();
+  const model = await source.load(entry);
+  const metadata = model.metadata();
+  const [prediction] = await predict(model, [WARM_UP_TEXT]);
+  if (!prediction || !Number.isFinite(prediction.confidence)) {
+    throw new Error(`model "${entry.id}" returned no valid probability for a test review`);
+  }
+  await model.explain(WARM_UP_TEXT);
+  return {
+    entry,
+    model,
+    metadata,
+    loadedAt: new Date().toISOString(),
+    loadSeconds: (performance.now() - t0) / 1000,
+  };
+}
+
+export class ModelHolder {
+  #current: ActiveModel;
+  #queue: Promise<unknown> = Promise.resolve();
+  readonly #listeners: ((active: ActiveModel, previous: ActiveModel) => void)[] = [];
+
+  constructor(initial: ActiveModel) {
+    this.#current = initial;
+  }
+
+  get current(): ActiveModel {
+    return this.#current;
+  }
+
+  onSwap(listener: (active: ActiveModel, previous: ActiveModel) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** Load `entry` fully, then make it current. Rejects (keeping the old model) when loading fails. */
+  swap(source: ModelSource, entry: ModelEntry): Promise<ActiveModel> {
+    const run = this.#queue.then(async () => {
+      const next = await loadAndCheck(source, entry);
+      const previous = this.#current;
+      this.#current = next;
+      for (const listener of this.#listeners) listener(next, previous);
+      return next;
+    });
+    // Keep the queue alive after a failure; the caller still sees the rejection through `run`.
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,156 @@
+// GET /v1/models, POST /v1/models/{id}/activate (hot swap), and each model's evaluation report.
+import { readFile } from "node:fs/promises";
+import type { FastifyInstance } from "fastify";
+import type { ServeContext } from "../context.ts";
+import { errors } from "../errors.ts";
+import type { ActiveModel } from "../modelHolder.ts";
+import type { ModelEntry } from "../modelSource.ts";
+
+const errorResponses = { "4xx": { $ref: "ErrorBody#" }, "5xx": { $ref: "ErrorBody#" } } as const;
+const idParams = {
+  type: "object",
+  required: ["id"],
+  properties: { id: { type: "string", minLength: 1, maxLength: 200 } },
+} as const;
+
+function describeActive(active: ActiveModel) {
+  return {
+    id: active.entry.id,
+    version: active.entry.version,
+    family: active.metadata.family,
+    modelId: active.metadata.id,
+    loadedAt: active.loadedAt,
+    loadSeconds: active.loadSeconds,
+    hasReport: active.entry.reportPath !== null,
+    metadata: active.metadata,
+  };
+}
+
+function describeEntry(entry: ModelEntry, active: ActiveModel) {
+  return {
+    id: entry.id,
+    active: entry.id === active.entry.id && entry.spec === active.entry.spec,
+    version: entry.version,
+    family: entry.family,
+    modelId: entry.modelId,
+    createdAt: entry.createdAt,
+    sizeBytes: entry.sizeBytes,
+    hasReport: entry.reportPath !== null,
+    error: entry.error,
+  };
+}
+
+export async function modelRoutes(app: FastifyInstance, ctx: ServeContext): Promise<void> {
+  const { holder, source } = ctx;
+
+  /** The entry for an id: the active model (even when it is not in the source) or one the source lists. */
+  async function findEntry(id: string): Promise<ModelEntry> {
+    const entry = await source.get(id);
+    if (entry) return entry;
+    if (holder.current.entry.id === id) return holder.current.entry;
+    throw errors.modelNotFound(id, (await source.list()).map((e) => e.id));
+  }
+
+  app.get(
+    "/models",
+    {
+      schema: {
+        summary: "Models available to serve, and the active one",
+        tags: ["models"],
+        response: {
+          200: {
+            type: "object",
+            required: ["source", "active", "models"],
+            properties: {
+              source: {
+                type: "object",
+                required: ["kind", "location"],
+                properties: { kind: { type: "string" }, location: { type: "string" } },
+              },
+              active: { $ref: "ActiveModel#" },
+              models: { type: "array", items: { $ref: "ModelEntry#" } },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async () => {
+      const active = holder.current;
+      const entries = await source.list();
+      // The active model may come from outside the folder (--model path): list it too.
+      if (!entries.some((e) => e.id === active.entry.id && e.spec === active.entry.spec)) entries.unshift(active.entry);
+      return {
+        source: { kind: source.kind, location: source.location },
+        active: describeActive(active),
+        models: entries.map((e) => describeEntry(e, active)),
+      };
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    "/models/:id/activate",
+    {
+      schema: {
+        summary: "Hot-swap the served model",
+        description:
+          "Loads the model completely and checks it on a test review, then switches atomically: requests " +
+          "already running finish on the previous model, later ones use the new one. On failure the previous " +
+          "model keeps serving.",
+        tags: ["models"],
+        params: idParams,
+        response: {
+          200: {
+            type: "object",
+            required: ["active", "previous"],
+            properties: {
+              active: { $ref: "ActiveModel#" },
+              previous: { $ref: "ModelRef#" },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const entry = await findEntry(request.params.id);
+      const previous = holder.current;
+      let active: ActiveModel;
+      try {
+        active = await holder.swap(source, entry);
+      } catch (err) {
+        throw errors.modelUnloadable(entry.id, (err as Error).message);
+      }
+      request.log.info({ model: entry.id, version: entry.version, seconds: active.loadSeconds }, "model activated");
+      return {
+        active: describeActive(active),
+        previous: {
+          id: previous.entry.id,
+          version: previous.entry.version,
+          family: previous.metadata.family,
+          modelId: previous.metadata.id,
+        },
+      };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    "/models/:id/report",
+    {
+      schema: {
+        summary: "The model's evaluation report (metrics, confusion matrix, curves)",
+        description: "The EvalReport JSON written by `sentiment evaluate` beside the model file as <id>.report.json.",
+        tags: ["models"],
+        params: idParams,
+        response: { 200: { type: "object", additionalProperties: true }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const entry = await findEntry(request.params.id);
+      if (!entry.reportPath) throw errors.reportNotFound(entry.id);
+      // Sent as stored: the report is already JSON, no need to parse and re-serialise it.
+      reply.type("application/json; charset=utf-8");
+      return readFile(entry.reportPath);
+    },
+  );
+}
