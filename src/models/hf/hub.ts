@@ -130,7 +130,7 @@ function explainLoadError(err: unknown, source: CheckpointSource, dtype: string)
   if (/Could not locate file/.test(msg)) {
     return new UserError(
       `hf checkpoint ${name} at ${hubEndpoint()} is missing a file it needs (${msg}); the repo must have config.json, ` +
-        `tokenizer.json and ONNX weights (onnx/model${dtype === "q8" ? "_quantized" : ""}.onnx) — if it only has PyTorch ` +
+        `tokenizer.json and ONNX weights (${dtype === "auto" ? "onnx/model.onnx or onnx/model_quantized.onnx" : dtype === "q8" ? "onnx/model_quantized.onnx" : "onnx/model.onnx"}) — if it only has PyTorch ` +
         "weights, export them: optimum-cli export onnx --task text-classification --model <id> <folder>",
     );
   }
@@ -180,7 +180,8 @@ export async function loadCheckpoint(
     env.allowRemoteModels = !offline;
     env.logLevel = LogLevel.ERROR;
     const progress_callback = (info: ProgressInfo) => {
-      if (info.status === "progress" && onDownload) {
+      // transformers.js reports progress for local files too; only hub downloads are worth a line.
+      if (info.status === "progress" && onDownload && source.kind === "hub") {
         onDownload({ file: info.file, loaded: info.loaded, total: info.total });
       }
     };
@@ -199,6 +200,10 @@ export async function loadCheckpoint(
           }
         }
         dtype = localDtype(source.dir, options.dtype, source.dir);
+      } else if (offline && !existsSync(join(source.dir, "config.json"))) {
+        // Checked here rather than left to transformers.js, which memoises the failed lookup and gives an
+        // unrelated error ("reading 'tokenizer_class'") on the next attempt in the same process.
+        throw explainLoadError(new Error("not found locally"), source, options.dtype);
       }
       const tokenizer = await AutoTokenizer.from_pretrained(source.ref, common);
       const loadModel = (d: "fp32" | "q8") =>
@@ -226,7 +231,7 @@ export async function loadCheckpoint(
       const onnxFile = `onnx/model${dtype === "q8" ? "_quantized" : ""}.onnx`;
       return { source, tokenizer, model, config, dtype, onnxFile };
     } catch (err) {
-      throw explainLoadError(err, source, dtype);
+      throw explainLoadError(err, source, options.dtype);
     } finally {
       Object.assign(env, saved);
     }
