@@ -25,15 +25,19 @@ export function createProgress(mode: OutputMode = {}, stream: NodeJS.WriteStream
   if (!stream.isTTY) {
     // Non-interactive: report each phase once when it starts and once when it completes.
     let lastPhase = "";
+    let since = performance.now();
+    const finish = () => {
+      if (lastPhase) stream.write(`[${lastPhase}] ${((performance.now() - since) / 1000).toFixed(1)} s\n`);
+    };
     return {
       update(e) {
         if (e.phase !== lastPhase) {
+          finish();
           lastPhase = e.phase;
-          stream.write(`[${e.phase}] started\n`);
+          since = performance.now();
         }
-        if (e.total > 0 && e.done >= e.total) stream.write(`[${e.phase}] done ${formatMetrics(e.metrics)}\n`);
       },
-      stop() {},
+      stop: finish,
     };
   }
   const bar = new cliProgress.SingleBar(

@@ -51,7 +51,8 @@ class Collector {
   add(path: string, bytes: Uint8Array): void {
     const u = URLS_PATH.exec(path);
     if (u) {
-      this.urls.set(`${u[1]}/${u[2]}`, utf8.decode(bytes).split("\n"));
+      // URLs are ASCII; a damaged URL list should cost movie groups, not the whole read.
+      this.urls.set(`${u[1]}/${u[2]}`, Buffer.from(bytes).toString("utf8").split("\n"));
       return;
     }
     const m = REVIEW_PATH.exec(path);

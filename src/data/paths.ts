@@ -9,7 +9,10 @@ import { DataError } from "../util/errors.ts";
 export const ARCHIVE_NAME = "aclImdb_v1.tar.gz";
 
 export function cacheDir(): string {
-  return process.env.SENTIMENT_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "imdb-sentiment");
+  return (
+    process.env.SENTIMENT_CACHE ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "imdb-sentiment")
+  );
 }
 
 export function dataCandidates(explicit?: string): string[] {

@@ -31,7 +31,7 @@ export interface Explanation {
   tokens: TokenContribution[];
   /** Intercept of the logit; for exact explainers, bias + sum(contributions) == logit. */
   bias: number;
-  /** Raw (uncalibrated) positive-class logit. */
+  /** Calibrated positive-class log-odds: probability == sigmoid(logit). */
   logit: number;
   probability: number;
   /** "exact" for additive models; "approximate" for attribution methods (gradients, occlusion). */

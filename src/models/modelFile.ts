@@ -12,14 +12,21 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { ModelFileError } from "../util/errors.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
+import { ModelFileError } from "../util/errors.ts";
 import type { ModelMetadata } from "./model.ts";
 
 export const MAGIC = Buffer.from("SENTMODL", "ascii");
 export const CONTAINER_VERSION = 1;
 
-type TypedArray = Float32Array | Float64Array | Int32Array | Uint32Array | Uint8Array | Int8Array | Uint16Array;
+type TypedArray =
+  | Float32Array
+  | Float64Array
+  | Int32Array
+  | Uint32Array
+  | Uint8Array
+  | Int8Array
+  | Uint16Array;
 const DTYPES = {
   f32: Float32Array,
   f64: Float64Array,
@@ -112,7 +119,9 @@ export function readModelFile(path: string, options: { tensors?: boolean } = {})
   const body = buf.subarray(0, buf.length - 32);
   const expected = buf.subarray(buf.length - 32);
   if (!createHash("sha256").update(body).digest().equals(expected)) {
-    throw new ModelFileError(`${path} is corrupt: checksum mismatch (truncated or modified after it was written)`);
+    throw new ModelFileError(
+      `${path} is corrupt: checksum mismatch (truncated or modified after it was written)`,
+    );
   }
   const headerLength = buf.readUInt32LE(12);
   let header: { metadata: ModelMetadata; tensors: TensorEntry[] };

@@ -26,7 +26,8 @@ export function familyNames(): string[] {
 
 export async function getFamily(name: string): Promise<ModelFamily> {
   const loader = families.get(name);
-  if (!loader) throw new ModelFileError(`unknown model family "${name}" (known: ${familyNames().join(", ")})`);
+  if (!loader)
+    throw new ModelFileError(`unknown model family "${name}" (known: ${familyNames().join(", ")})`);
   return loader();
 }
 
@@ -35,7 +36,9 @@ export async function loadModel(spec?: string): Promise<SentimentModel> {
   await import("./families.ts");
   if (!spec || spec === "default") {
     if (!existsSync(DEFAULT_MODEL_PATH)) {
-      throw new ModelFileError(`bundled model missing at ${DEFAULT_MODEL_PATH}; train one with "sentiment train"`);
+      throw new ModelFileError(
+        `bundled model missing at ${DEFAULT_MODEL_PATH}; train one with "sentiment train"`,
+      );
     }
     spec = DEFAULT_MODEL_PATH;
   }

@@ -90,7 +90,7 @@ const FROWN = new Set([":(", ":[", "=(", ":/", ":\\", ":|", "):", ";(", "t_t", "
 
 /** Canonical form of an emoticon, so ":-)", ":)" and "=)" share one token. */
 function emoticonToken(raw: string): string {
-  const compact = raw.replace(/[-o^'](?=[)(\]\[DPpOo3/\\|*])/g, "").toLowerCase();
+  const compact = raw.replace(/[-o^'](?=[)(\][DPpOo3/\\|*])/g, "").toLowerCase();
   if (compact === "<3") return "<3";
   if (SMILE.has(compact)) return ":)";
   if (FROWN.has(compact)) return ":(";
@@ -101,7 +101,11 @@ function emoticonToken(raw: string): string {
  * Scan cleaned text and call `emit` for every token. Both `tokenize` and `tokenizeWithOffsets`
  * are thin wrappers over this, so they cannot disagree.
  */
-function scan(cleaned: string, config: PreprocessConfig, emit: (token: string, start: number, end: number) => void) {
+function scan(
+  cleaned: string,
+  config: PreprocessConfig,
+  emit: (token: string, start: number, end: number) => void,
+) {
   let negated = false;
   for (const m of cleaned.matchAll(TOKEN_RE)) {
     const g = m.groups!;

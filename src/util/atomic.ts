@@ -10,7 +10,10 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array | 
   const tmp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
   const fh = await open(tmp, "w");
   try {
-    for (const chunk of Array.isArray(data) ? data : [data]) await fh.write(chunk);
+    for (const chunk of Array.isArray(data) ? data : [data]) {
+      if (typeof chunk === "string") await fh.write(chunk);
+      else await fh.write(chunk);
+    }
     await fh.sync();
   } catch (err) {
     await fh.close();

@@ -1,0 +1,62 @@
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { presetNames } from "../../train/presets.ts";
+import { trainModel } from "../../train/train.ts";
+import { UserError } from "../../util/errors.ts";
+import { createProgress } from "../progress.ts";
+
+function parseParams(json?: string): Record<string, unknown> | undefined {
+  if (!json) return undefined;
+  try {
+    const value = JSON.parse(json);
+    if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("not an object");
+    return value;
+  } catch (err) {
+    throw new UserError(`--params must be a JSON object: ${(err as Error).message}`);
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command("train")
+    .description("Train a model on IMDb train (validation carved from train, disjoint by movie) and save it")
+    .option("--family <name>", "model family (default: the preset's)")
+    .option("--preset <name>", `named configuration (${presetNames().join(", ")})`)
+    .option("--params <json>", "hyperparameters as JSON, merged over the preset's")
+    .option("--data <path>", "IMDb archive or folder (default: $SENTIMENT_DATA, ../shared/data, cache)")
+    .option("--out <file>", "where to write the model", "models/model.sentiment")
+    .option("--seed <n>", "random seed", "0")
+    .option(
+      "--validation-fraction <f>",
+      "share of train held out (by movie) for selection/calibration",
+      "0.2",
+    )
+    .option("--json", "print one JSON object with the fit metrics")
+    .option("--quiet", "no progress output")
+    .action(async (opts) => {
+      const progress = createProgress(opts);
+      const result = await trainModel({
+        family: opts.family,
+        preset: opts.preset,
+        hyperparameters: parseParams(opts.params),
+        dataPath: opts.data,
+        seed: Number(opts.seed),
+        validationFraction: Number(opts.validationFraction),
+        onProgress: (e) => progress.update(e),
+      });
+      progress.stop();
+      const out = resolve(opts.out);
+      await result.model.save(out);
+      const summary = {
+        model: out,
+        id: result.model.metadata().id,
+        seconds: result.seconds,
+        ...result.metrics,
+      };
+      if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+      else if (!opts.quiet) {
+        process.stdout.write(`saved ${out} (${summary.id}) in ${result.seconds.toFixed(1)} s\n`);
+        for (const [k, v] of Object.entries(result.metrics)) process.stdout.write(`  ${k}: ${v}\n`);
+      }
+    });
+}

@@ -1,0 +1,464 @@
+// NB-weighted logistic regression on binary hashed word n-grams (NBSVM-style, Wang & Manning 2012),
+// with a ridge-regression head for the 1-10 star rating on the same features.
+//
+//   fit:  tokens -> hashed 1..3-grams -> binary rows -> NB log-count ratio r
+//         -> logistic regression on x·r for each C, best C on the validation split
+//         -> Platt calibration on validation scores -> refit on train + validation
+//   serve: one table lookup per n-gram; logit = Σ v_j + b with v_j = w_j·r_j folded at save time.
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import type { Review } from "../../data/types.ts";
+import { countNgrams, forEachNgram, NgramConfigSchema, ngramBuckets } from "../../text/ngrams.ts";
+import {
+  DEFAULT_PREPROCESS,
+  PreprocessConfigSchema,
+  tokenize,
+  tokenizeWithOffsets,
+} from "../../text/preprocess.ts";
+import { ModelFileError } from "../../util/errors.ts";
+import { decodeFloat16, encodeFloat16 } from "../../util/float16.ts";
+import { fitPlatt, IDENTITY_PLATT, type Platt, sigmoid } from "../calibration.ts";
+import type {
+  Explanation,
+  FitData,
+  FitOptions,
+  ModelMetadata,
+  ProgressEvent,
+  SentimentModel,
+} from "../model.ts";
+import { readModelFile, writeModelFile } from "../modelFile.ts";
+import { compactColumns, featurize, nbRatio, remapRows, selectRows } from "./features.ts";
+import { type BinaryCsr, decisionFunction, fitLogisticDual, fitRidgeDual } from "./solver.ts";
+import { WeightTable } from "./table.ts";
+
+export const FAMILY = "nblr";
+export const FORMAT_VERSION = 1;
+
+export const NblrParamsSchema = z.object({
+  preprocess: PreprocessConfigSchema.default(DEFAULT_PREPROCESS),
+  ngrams: NgramConfigSchema.default({ minN: 1, maxN: 3, hashBits: 24 }),
+  /** Drop n-grams seen in fewer training documents: they add size, not accuracy. */
+  minDf: z.number().int().min(1).default(3),
+  /** Additive smoothing of the NB counts. */
+  nbAlpha: z.number().positive().default(1),
+  /** Inverse regularisation; a list is searched on the validation split. */
+  C: z.union([z.number().positive(), z.array(z.number().positive()).min(1)]).default([0.1, 0.3, 1]),
+  ratingC: z.number().positive().default(0.05),
+  ratingEpochs: z.number().int().positive().default(10),
+  /** Retrain on train + validation with the chosen C (calibration stays the validation fit's). */
+  refit: z.boolean().default(true),
+  maxEpochs: z.number().int().positive().default(30),
+  tolerance: z.number().positive().default(0.1),
+  /** Keep only the most influential features in the saved model (size vs accuracy). */
+  maxFeatures: z.number().int().positive().optional(),
+  seed: z.number().int().default(0),
+});
+export type NblrParams = z.infer<typeof NblrParamsSchema>;
+
+/** What a fitted model is: features (hashed buckets) and their folded weights, plus calibration. */
+interface Fitted {
+  buckets: Uint32Array;
+  classWeights: Float32Array;
+  ratingWeights: Float32Array;
+  classBias: number;
+  ratingBias: number;
+  platt: Platt;
+}
+
+function labelsOf(reviews: readonly Review[]): Uint8Array {
+  return Uint8Array.from(reviews, (r, i) => {
+    if (r.label === undefined) throw new Error(`review ${r.id ?? i} has no label`);
+    return r.label;
+  });
+}
+
+function concatRows(a: BinaryCsr, b: BinaryCsr): BinaryCsr {
+  const indptr = new Uint32Array(a.rows + b.rows + 1);
+  indptr.set(a.indptr);
+  const base = a.indices.length;
+  for (let i = 1; i <= b.rows; i++) indptr[a.rows + i] = base + b.indptr[i];
+  const indices = new Uint32Array(base + b.indices.length);
+  indices.set(a.indices);
+  indices.set(b.indices, base);
+  return { rows: a.rows + b.rows, indptr, indices };
+}
+
+function accuracy(scores: Float64Array, labels: Uint8Array): number {
+  let ok = 0;
+  for (let i = 0; i < scores.length; i++) if ((scores[i] > 0 ? 1 : 0) === labels[i]) ok++;
+  return ok / scores.length;
+}
+
+function logLoss(scores: Float64Array, labels: Uint8Array, platt: Platt): number {
+  let s = 0;
+  for (let i = 0; i < scores.length; i++) {
+    const p = Math.min(1 - 1e-15, Math.max(1e-15, sigmoid(platt.a * scores[i] + platt.b)));
+    s -= labels[i] ? Math.log(p) : Math.log(1 - p);
+  }
+  return s / scores.length;
+}
+
+export class NblrModel implements SentimentModel {
+  readonly family = FAMILY;
+  readonly params: NblrParams;
+  private fitted?: Fitted;
+  private table?: WeightTable;
+  private meta?: ModelMetadata;
+  // predict() asks for probabilities and ratings of the same batch; both come from one pass, so the
+  // last batch's results are kept and reused when the same array is asked for again.
+  private lastBatch?: { texts: readonly string[]; proba: Float64Array; rating: Float64Array };
+
+  constructor(params: Partial<NblrParams> | Record<string, unknown> = {}) {
+    this.params = NblrParamsSchema.parse(params);
+  }
+
+  async fit(data: FitData, options: FitOptions = {}): Promise<Record<string, number>> {
+    const started = performance.now();
+    const p = this.params;
+    const dim = 2 ** p.ngrams.hashBits;
+    const progress = options.onProgress;
+    this.onRatingEpoch = progress;
+    const total = data.train.length + data.validation.length;
+    const featurizeAll = (reviews: readonly Review[], offset: number) =>
+      featurize(
+        reviews.map((r) => r.text),
+        p.preprocess,
+        p.ngrams,
+        (done) => progress?.({ phase: "featurize", done: offset + done, total }),
+      );
+    const xTrainRaw = featurizeAll(data.train, 0);
+    const xValRaw = featurizeAll(data.validation, data.train.length);
+    progress?.({ phase: "featurize", done: total, total });
+    const yTrain = labelsOf(data.train);
+    const yVal = labelsOf(data.validation);
+    const ratingsTrain = Float64Array.from(data.train, (r) => r.rating ?? Number.NaN);
+    const ratingsVal = Float64Array.from(data.validation, (r) => r.rating ?? Number.NaN);
+
+    // 1. Model selection on the validation split.
+    const { x: xTrain, buckets } = compactColumns(xTrainRaw, dim, p.minDf);
+    const xVal = remapRows(xValRaw, buckets, dim);
+    const r = nbRatio(xTrain, yTrain, buckets.length, p.nbAlpha);
+    const grid = Array.isArray(p.C) ? p.C : [p.C];
+    let best: { C: number; accuracy: number; logLoss: number; scores: Float64Array } = {
+      C: grid[0],
+      accuracy: -1,
+      logLoss: Number.POSITIVE_INFINITY,
+      scores: new Float64Array(0),
+    };
+    for (const [k, C] of grid.entries()) {
+      const weights = fitLogisticDual(xTrain, r, yTrain, buckets.length, {
+        C,
+        maxEpochs: p.maxEpochs,
+        tolerance: p.tolerance,
+        seed: p.seed,
+        onEpoch: (epoch) =>
+          progress?.({ phase: `select C (${k + 1}/${grid.length})`, done: epoch, total: p.maxEpochs }),
+      });
+      const scores = decisionFunction(xVal, r, weights);
+      const acc = accuracy(scores, yVal);
+      const ll = logLoss(scores, yVal, fitPlatt(scores, yVal));
+      options.onMetric?.(`val_accuracy_C=${C}`, acc, k);
+      if (acc > best.accuracy || (acc === best.accuracy && ll < best.logLoss))
+        best = { C, accuracy: acc, logLoss: ll, scores };
+    }
+    const platt = fitPlatt(best.scores, yVal);
+    const rating = this.fitRating(xTrain, r, ratingsTrain, buckets.length);
+    const ratingVal = decisionFunction(xVal, r, rating.weights);
+    let maeSum = 0;
+    let maeN = 0;
+    for (let i = 0; i < ratingVal.length; i++) {
+      if (Number.isNaN(ratingsVal[i])) continue;
+      maeSum += Math.abs(Math.min(10, Math.max(1, ratingVal[i] + rating.mean)) - ratingsVal[i]);
+      maeN++;
+    }
+
+    // 2. Final weights: refit on everything labelled, or keep the selection fit.
+    let final: {
+      xs: BinaryCsr;
+      ys: Uint8Array;
+      ratings: Float64Array;
+      buckets: Uint32Array;
+      r: Float32Array;
+    };
+    if (p.refit) {
+      const all = compactColumns(concatRows(xTrainRaw, xValRaw), dim, p.minDf);
+      const ys = new Uint8Array(yTrain.length + yVal.length);
+      ys.set(yTrain);
+      ys.set(yVal, yTrain.length);
+      const ratings = new Float64Array(ys.length);
+      ratings.set(ratingsTrain);
+      ratings.set(ratingsVal, ratingsTrain.length);
+      final = {
+        xs: all.x,
+        ys,
+        ratings,
+        buckets: all.buckets,
+        r: nbRatio(all.x, ys, all.buckets.length, p.nbAlpha),
+      };
+    } else {
+      final = { xs: xTrain, ys: yTrain, ratings: ratingsTrain, buckets, r };
+    }
+    const classFit = fitLogisticDual(final.xs, final.r, final.ys, final.buckets.length, {
+      C: best.C,
+      maxEpochs: p.maxEpochs,
+      tolerance: p.tolerance,
+      seed: p.seed,
+      onEpoch: (epoch) => progress?.({ phase: "fit", done: epoch, total: p.maxEpochs }),
+    });
+    const ratingFit = this.fitRating(final.xs, final.r, final.ratings, final.buckets.length);
+    const classWeights = new Float32Array(final.buckets.length);
+    const ratingWeights = new Float32Array(final.buckets.length);
+    for (let j = 0; j < final.buckets.length; j++) {
+      classWeights[j] = classFit.w[j] * final.r[j];
+      ratingWeights[j] = ratingFit.weights.w[j] * final.r[j];
+    }
+    this.setFitted(
+      this.prune({
+        buckets: final.buckets,
+        classWeights,
+        ratingWeights,
+        classBias: classFit.bias,
+        ratingBias: ratingFit.weights.bias + ratingFit.mean,
+        platt,
+      }),
+    );
+    const metrics = {
+      val_accuracy: best.accuracy,
+      val_log_loss: logLoss(best.scores, yVal, platt),
+      val_rating_mae: maeN ? maeSum / maeN : Number.NaN,
+      C: best.C,
+      features: this.fitted!.buckets.length,
+      train_reviews: final.ys.length,
+      fit_seconds: (performance.now() - started) / 1000,
+    };
+    this.meta = this.buildMetadata(metrics, data.dataSha256);
+    return metrics;
+  }
+
+  private onRatingEpoch?: (e: ProgressEvent) => void;
+
+  private fitRating(x: BinaryCsr, r: Float32Array, ratings: Float64Array, dim: number) {
+    // Only rows with a known rating take part; targets are centred so the bias starts near zero.
+    const rows: number[] = [];
+    let sum = 0;
+    for (let i = 0; i < ratings.length; i++) {
+      if (!Number.isNaN(ratings[i])) {
+        rows.push(i);
+        sum += ratings[i];
+      }
+    }
+    const mean = rows.length ? sum / rows.length : 5.5;
+    if (rows.length === 0) return { weights: { w: new Float64Array(dim), bias: 0 }, mean };
+    const sub = rows.length === x.rows ? x : selectRows(x, rows);
+    const targets = Float64Array.from(rows, (i) => ratings[i] - mean);
+    const weights = fitRidgeDual(sub, r, targets, dim, {
+      C: this.params.ratingC,
+      seed: this.params.seed,
+      maxEpochs: this.params.ratingEpochs,
+      onEpoch: (epoch, delta) => {
+        if (process.env.SENTIMENT_DEBUG) process.stderr.write(`rating epoch ${epoch} delta ${delta}\n`);
+        this.onRatingEpoch?.({ phase: "fit rating", done: epoch, total: this.params.ratingEpochs });
+      },
+    });
+    return { weights, mean };
+  }
+
+  /** Keep the `maxFeatures` largest-magnitude class weights (ties to rating weights are irrelevant). */
+  private prune(f: Fitted): Fitted {
+    const max = this.params.maxFeatures;
+    if (!max || f.buckets.length <= max) return f;
+    const order = Array.from(f.buckets.keys()).sort(
+      (a, b) => Math.abs(f.classWeights[b]) - Math.abs(f.classWeights[a]),
+    );
+    const keep = order.slice(0, max).sort((a, b) => f.buckets[a] - f.buckets[b]);
+    return {
+      ...f,
+      buckets: Uint32Array.from(keep, (k) => f.buckets[k]),
+      classWeights: Float32Array.from(keep, (k) => f.classWeights[k]),
+      ratingWeights: Float32Array.from(keep, (k) => f.ratingWeights[k]),
+    };
+  }
+
+  private setFitted(f: Fitted): void {
+    this.fitted = f;
+    this.table = new WeightTable(f.buckets, f.classWeights, f.ratingWeights);
+    this.lastBatch = undefined;
+  }
+
+  private buildMetadata(metrics: Record<string, number>, dataSha256?: string): ModelMetadata {
+    const f = this.fitted!;
+    const digest = createHash("sha256")
+      .update(Buffer.from(f.buckets.buffer, f.buckets.byteOffset, f.buckets.byteLength))
+      .update(Buffer.from(f.classWeights.buffer, f.classWeights.byteOffset, f.classWeights.byteLength))
+      .digest("hex");
+    const createdAt = new Date().toISOString();
+    return {
+      family: FAMILY,
+      id: `${FAMILY}-${createdAt.slice(0, 10).replace(/-/g, "")}-${digest.slice(0, 8)}`,
+      formatVersion: FORMAT_VERSION,
+      createdAt,
+      preprocessing: this.params.preprocess,
+      hyperparameters: { ...this.params },
+      metrics,
+      dataSha256,
+      parameterCount: f.buckets.length * 2 + 2,
+      hasRating: true,
+      details: {
+        description: "NB-weighted logistic regression on binary hashed word n-grams, ridge rating head",
+        calibration: { method: "platt", ...f.platt },
+      },
+    };
+  }
+
+  private requireFitted(): { f: Fitted; table: WeightTable } {
+    if (!this.fitted || !this.table) throw new Error("model is not fitted: call fit() or load a model file");
+    return { f: this.fitted, table: this.table };
+  }
+
+  private score(texts: readonly string[]): { proba: Float64Array; rating: Float64Array } {
+    if (this.lastBatch?.texts === texts) return this.lastBatch;
+    const { f, table } = this.requireFitted();
+    const { preprocess, ngrams } = this.params;
+    const proba = new Float64Array(texts.length);
+    const rating = new Float64Array(texts.length);
+    let scratch = new Uint32Array(4096);
+    for (let i = 0; i < texts.length; i++) {
+      const tokens = tokenize(texts[i], preprocess);
+      const need = countNgrams(tokens.length, ngrams);
+      if (need > scratch.length) scratch = new Uint32Array(need * 2);
+      const buckets = ngramBuckets(tokens, ngrams, scratch);
+      let z = f.classBias;
+      let s = f.ratingBias;
+      for (let k = 0; k < buckets.length; k++) {
+        const slot = table.slot(buckets[k]);
+        if (slot < 0) continue;
+        z += table.classWeight(slot);
+        s += table.ratingWeight(slot);
+      }
+      proba[i] = sigmoid(f.platt.a * z + f.platt.b);
+      rating[i] = Math.min(10, Math.max(1, s));
+    }
+    this.lastBatch = { texts, proba, rating };
+    return this.lastBatch;
+  }
+
+  async predictProba(texts: readonly string[]): Promise<Float64Array> {
+    return this.score(texts).proba;
+  }
+
+  async predictRating(texts: readonly string[]): Promise<Float64Array> {
+    return this.score(texts).rating;
+  }
+
+  /**
+   * Exact additive explanation in calibrated log-odds: each n-gram that fires contributes a·v_j,
+   * shared equally between its occurrences and, within one, between its tokens. So
+   * bias + Σ token contributions == logit and sigmoid(logit) == predictProba.
+   */
+  async explain(text: string): Promise<Explanation> {
+    const { f, table } = this.requireFitted();
+    const { preprocess, ngrams } = this.params;
+    const { cleaned, tokens } = tokenizeWithOffsets(text, preprocess);
+    const words = tokens.map((t) => t.token);
+    const occurrences = new Map<number, { position: number; n: number }[]>();
+    forEachNgram(words, ngrams, (bucket, position, n) => {
+      const list = occurrences.get(bucket);
+      if (list) list.push({ position, n });
+      else occurrences.set(bucket, [{ position, n }]);
+    });
+    const perToken = new Float64Array(tokens.length);
+    const features: { feature: string; contribution: number }[] = [];
+    let sum = 0;
+    for (const [bucket, list] of occurrences) {
+      const slot = table.slot(bucket);
+      if (slot < 0) continue;
+      const contribution = f.platt.a * table.classWeight(slot);
+      sum += contribution;
+      const first = list[0];
+      features.push({
+        feature: words.slice(first.position, first.position + first.n).join(" "),
+        contribution,
+      });
+      for (const { position, n } of list) {
+        const share = contribution / list.length / n;
+        for (let k = 0; k < n; k++) perToken[position + k] += share;
+      }
+    }
+    features.sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
+    const bias = f.platt.a * f.classBias + f.platt.b;
+    return {
+      text: cleaned,
+      tokens: tokens.map((t, i) => ({ ...t, contribution: perToken[i] })),
+      bias,
+      logit: bias + sum,
+      probability: sigmoid(bias + sum),
+      method: "exact",
+      features,
+    };
+  }
+
+  metadata(): ModelMetadata {
+    if (!this.meta) throw new Error("model is not fitted: call fit() or load a model file");
+    return this.meta;
+  }
+
+  /** Record evaluation results (e.g. test metrics) in the metadata saved with the model. */
+  addMetrics(metrics: Record<string, number>): void {
+    const meta = this.metadata();
+    this.meta = { ...meta, metrics: { ...meta.metrics, ...metrics } };
+  }
+
+  async save(path: string): Promise<void> {
+    const { f } = this.requireFitted();
+    // Buckets are sorted, so their gaps are small numbers that gzip packs into ~1.5 bytes each.
+    const gaps = new Uint32Array(f.buckets.length);
+    for (let k = 0; k < gaps.length; k++) gaps[k] = k === 0 ? f.buckets[0] : f.buckets[k] - f.buckets[k - 1];
+    const meta = this.metadata();
+    await writeModelFile(
+      path,
+      {
+        ...meta,
+        details: { ...meta.details, biases: { class: f.classBias, rating: f.ratingBias }, platt: f.platt },
+      },
+      {
+        bucket_gaps: { data: gaps, gzip: true },
+        class_weights_f16: { data: encodeFloat16(f.classWeights), gzip: true },
+        rating_weights_f16: { data: encodeFloat16(f.ratingWeights), gzip: true },
+      },
+    );
+  }
+
+  static async load(path: string): Promise<NblrModel> {
+    const { metadata, tensors } = readModelFile(path);
+    if (metadata.family !== FAMILY)
+      throw new ModelFileError(`${path} holds a "${metadata.family}" model, not "${FAMILY}"`);
+    if (metadata.formatVersion > FORMAT_VERSION) {
+      throw new ModelFileError(
+        `${path}: nblr format ${metadata.formatVersion} is newer than this build reads (${FORMAT_VERSION})`,
+      );
+    }
+    const gaps = tensors.get("bucket_gaps") as Uint32Array | undefined;
+    const cw = tensors.get("class_weights_f16") as Uint16Array | undefined;
+    const rw = tensors.get("rating_weights_f16") as Uint16Array | undefined;
+    const details = metadata.details as
+      | { biases?: { class: number; rating: number }; platt?: Platt }
+      | undefined;
+    if (!gaps || !cw || !rw || !details?.biases || cw.length !== gaps.length || rw.length !== gaps.length) {
+      throw new ModelFileError(`${path} is missing nblr weights or has inconsistent tensor sizes`);
+    }
+    const buckets = new Uint32Array(gaps.length);
+    let acc = 0;
+    for (let k = 0; k < gaps.length; k++) buckets[k] = acc += gaps[k];
+    const model = new NblrModel(metadata.hyperparameters);
+    model.setFitted({
+      buckets,
+      classWeights: decodeFloat16(cw),
+      ratingWeights: decodeFloat16(rw),
+      classBias: details.biases.class,
+      ratingBias: details.biases.rating,
+      platt: details.platt ?? IDENTITY_PLATT,
+    });
+    model.meta = metadata;
+    return model;
+  }
+}
