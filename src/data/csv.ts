@@ -4,7 +4,7 @@
 import { Readable } from "node:stream";
 import { type CsvError, parse } from "csv-parse";
 import { DataError } from "../util/errors.ts";
-import { DEFAULT_MAX_LINE_BYTES, decodeUtf8 } from "./lines.ts";
+import { type ByteSource, DEFAULT_MAX_LINE_BYTES, decodeUtf8 } from "./lines.ts";
 import type { ReadTableOptions, TableItem } from "./table.ts";
 
 export interface ReadCsvOptions extends Omit<ReadTableOptions, "format"> {
@@ -36,10 +36,7 @@ function checkHeader(names: string[], source: string): string[] {
  * @throws DataError when the file has no header, or a record exceeds `maxRowBytes` (usually an
  *   unclosed quote swallowing the rest of the file; the parser cannot resynchronise after it).
  */
-export async function* readCsv(
-  input: AsyncIterable<Uint8Array | string>,
-  options: ReadCsvOptions = {},
-): AsyncGenerator<TableItem> {
+export async function* readCsv(input: ByteSource, options: ReadCsvOptions = {}): AsyncGenerator<TableItem> {
   const source = options.source ?? "input";
   const maxRowBytes = options.maxRowBytes ?? DEFAULT_MAX_LINE_BYTES;
   const skipped: { row: number; reason: string }[] = [];

@@ -2,7 +2,7 @@
 // array of objects. Lines are split as bytes, so invalid UTF-8 and invalid JSON are reported per
 // line with its number; a JSON array has to be parsed whole and so is not streamed.
 import { DataError } from "../util/errors.ts";
-import { DEFAULT_MAX_LINE_BYTES, decodeUtf8, splitLines } from "./lines.ts";
+import { type ByteSource, DEFAULT_MAX_LINE_BYTES, decodeUtf8, splitLines } from "./lines.ts";
 import type { ReadTableOptions, TableItem } from "./table.ts";
 
 function describe(value: unknown): string {
@@ -17,9 +17,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** Peek at the first non-blank byte, then hand back a stream that still yields every chunk. */
 async function peekFirstByte(
-  input: AsyncIterable<Uint8Array | string>,
+  input: ByteSource,
 ): Promise<{ first: number | undefined; stream: AsyncIterable<Uint8Array> }> {
-  const it = input[Symbol.asyncIterator]();
+  const it = (async function* () {
+    yield* input; // also accepts a plain array of chunks
+  })();
   const head: Uint8Array[] = [];
   let first: number | undefined;
   while (first === undefined) {
@@ -74,7 +76,7 @@ async function* readJsonArray(input: AsyncIterable<Uint8Array>, source: string):
  * @throws DataError when a JSON array file is not valid JSON.
  */
 export async function* readJsonl(
-  input: AsyncIterable<Uint8Array | string>,
+  input: ByteSource,
   options: Omit<ReadTableOptions, "format"> & { format?: "jsonl" | "json" } = {},
 ): AsyncGenerator<TableItem> {
   const source = options.source ?? "input";

@@ -2,6 +2,9 @@
 // UTF-8 on its own (readline would silently turn bad bytes into U+FFFD) and a runaway line without
 // a newline cannot grow past `maxLineBytes` in memory.
 
+/** Bytes to read: a Node stream, an async generator, or (in tests) an array of chunks. */
+export type ByteSource = AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
+
 export type LineItem =
   /** `bytes` excludes the line break (LF or CRLF). `line` is 1-based. */
   | { line: number; bytes: Buffer; tooLong?: undefined }
@@ -24,7 +27,7 @@ function stripCr(b: Buffer): Buffer {
  * @example for await (const { line, bytes } of splitLines(createReadStream("a.jsonl"))) ...
  */
 export async function* splitLines(
-  input: AsyncIterable<Uint8Array | string>,
+  input: ByteSource,
   maxLineBytes = DEFAULT_MAX_LINE_BYTES,
 ): AsyncGenerator<LineItem> {
   let pending: Buffer[] = [];

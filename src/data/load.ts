@@ -13,6 +13,7 @@ import {
   rowToReview,
 } from "./columns.ts";
 import { readImdb } from "./imdb.ts";
+import type { ByteSource } from "./lines.ts";
 import { readTable, type TableFormat, tableFormatFromPath } from "./table.ts";
 import type { Review, SplitName } from "./types.ts";
 
@@ -84,7 +85,7 @@ export function openFileBytes(
  * @throws DataError when there is no usable text column (the message lists the columns found).
  */
 export async function* streamTableReviews(
-  input: AsyncIterable<Uint8Array | string>,
+  input: ByteSource,
   options: LoadReviewsOptions & { format: TableFormat; source: string },
 ): AsyncGenerator<ReviewItem> {
   const maxTextLength = options.maxTextLength ?? DEFAULT_MAX_TEXT_LENGTH;

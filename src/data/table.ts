@@ -5,6 +5,7 @@ import { extname } from "node:path";
 import { UserError } from "../util/errors.ts";
 import { readCsv } from "./csv.ts";
 import { readJsonl } from "./jsonl.ts";
+import type { ByteSource } from "./lines.ts";
 
 export type TableFormat = "csv" | "tsv" | "jsonl" | "json";
 export const TABLE_FORMATS: readonly TableFormat[] = ["csv", "tsv", "jsonl", "json"];
@@ -43,10 +44,7 @@ export function parseTableFormat(name: string): TableFormat {
 }
 
 /** Read a table from a byte stream in the given format. */
-export async function* readTable(
-  input: AsyncIterable<Uint8Array | string>,
-  options: ReadTableOptions,
-): AsyncGenerator<TableItem> {
+export async function* readTable(input: ByteSource, options: ReadTableOptions): AsyncGenerator<TableItem> {
   if (options.format === "csv" || options.format === "tsv") {
     yield* readCsv(input, { ...options, delimiter: options.format === "tsv" ? "\t" : "," });
   } else {
