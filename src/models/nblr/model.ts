@@ -15,7 +15,7 @@ import {
   tokenize,
   tokenizeWithOffsets,
 } from "../../text/preprocess.ts";
-import { ModelFileError } from "../../util/errors.ts";
+import { ModelFileError, UserError } from "../../util/errors.ts";
 import { decodeFloat16, encodeFloat16 } from "../../util/float16.ts";
 import { fitPlatt, IDENTITY_PLATT, type Platt, sigmoid } from "../calibration.ts";
 import type {
@@ -72,6 +72,13 @@ function labelsOf(reviews: readonly Review[]): Uint8Array {
   });
 }
 
+function requireBothClasses(labels: Uint8Array, split: string): void {
+  const positives = labels.reduce((s, y) => s + y, 0);
+  if (positives === 0 || positives === labels.length) {
+    throw new UserError(`the ${split} split needs positive and negative reviews (got ${labels.length}, ${positives} positive)`);
+  }
+}
+
 function concatRows(a: BinaryCsr, b: BinaryCsr): BinaryCsr {
   const indptr = new Uint32Array(a.rows + b.rows + 1);
   indptr.set(a.indptr);
@@ -119,6 +126,10 @@ export class NblrModel implements SentimentModel {
     const progress = options.onProgress;
     this.onRatingEpoch = progress;
     const total = data.train.length + data.validation.length;
+    const yTrain = labelsOf(data.train);
+    const yVal = labelsOf(data.validation);
+    requireBothClasses(yTrain, "training");
+    requireBothClasses(yVal, "validation");
     const featurizeAll = (reviews: readonly Review[], offset: number) =>
       featurize(
         reviews.map((r) => r.text),
@@ -129,8 +140,6 @@ export class NblrModel implements SentimentModel {
     const xTrainRaw = featurizeAll(data.train, 0);
     const xValRaw = featurizeAll(data.validation, data.train.length);
     progress?.({ phase: "featurize", done: total, total });
-    const yTrain = labelsOf(data.train);
-    const yVal = labelsOf(data.validation);
     const ratingsTrain = Float64Array.from(data.train, (r) => r.rating ?? Number.NaN);
     const ratingsVal = Float64Array.from(data.validation, (r) => r.rating ?? Number.NaN);
 
