@@ -3,6 +3,7 @@
 // returned in `skipped` with its row number and reason, never dropped silently.
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, statSync } from "node:fs";
+import { pipeline, Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { DataError, UserError } from "../util/errors.ts";
 import {
@@ -55,7 +56,8 @@ export function isImdbPath(path: string): boolean {
 
 /**
  * A file's bytes as a stream (gunzipped for *.gz), hashing the raw bytes and reporting progress
- * as they are read.
+ * as they are consumed. Nothing is read until the caller iterates, so no chunk can be missed
+ * while the caller is still busy (e.g. loading a model).
  */
 export function openFileBytes(
   path: string,
@@ -63,19 +65,18 @@ export function openFileBytes(
 ): { stream: AsyncIterable<Buffer>; sha256: () => string } {
   const total = statSync(path).size;
   const hash = createHash("sha256");
-  let read = 0;
-  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
-  raw.on("data", (chunk) => {
-    hash.update(chunk as Buffer);
-    read += chunk.length;
-    onProgress?.(read, total);
-  });
-  let stream: AsyncIterable<Buffer> = raw;
-  if (path.toLowerCase().endsWith(".gz")) {
-    const gunzip = createGunzip();
-    raw.on("error", (err) => gunzip.destroy(err));
-    stream = raw.pipe(gunzip);
+  async function* tapped(): AsyncGenerator<Buffer> {
+    let read = 0;
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+      hash.update(chunk as Buffer);
+      read += (chunk as Buffer).length;
+      onProgress?.(read, total);
+      yield chunk as Buffer;
+    }
   }
+  const stream: AsyncIterable<Buffer> = path.toLowerCase().endsWith(".gz")
+    ? pipeline(Readable.from(tapped()), createGunzip(), () => undefined)
+    : tapped();
   return { stream, sha256: () => hash.digest("hex") };
 }
 

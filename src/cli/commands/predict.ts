@@ -114,9 +114,9 @@ async function run(texts: string[], opts: PredictOptions): Promise<void> {
       throw new UserError(`--file ${opts.file}: use a .csv, .tsv, .jsonl or .json file (optionally .gz)`);
     const { stream } = openFileBytes(opts.file, (read, total) =>
       progress.update({
-        phase: "predict (MB read)",
-        done: Math.round(read / 1e6),
-        total: Math.round(total / 1e6),
+        phase: "scoring (MB read)",
+        done: Math.round(read / 1e5) / 10,
+        total: Math.round(total / 1e5) / 10,
       }),
     );
     rows = readTable(stream, { format, source: opts.file, maxRowBytes });
