@@ -1,9 +1,15 @@
 // The Tracker interface over an MLflow tracking server's REST API 2.0, used when MLFLOW_TRACKING_URI is
 // http(s)://. Endpoints: experiments/{get-by-name,create,search}, runs/{create,log-batch,update,set-tag,
 // get,search}, metrics/get-history, artifacts through /api/2.0/mlflow-artifacts/artifacts/<path>.
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { basename, join, posix } from "node:path";
+import { cacheDir } from "../data/paths.ts";
+import { writeFileAtomic } from "../util/atomic.ts";
+import { UserError } from "../util/errors.ts";
 import { MlflowApiError, MlflowHttp, parseDouble } from "./mlflowHttp.ts";
 import { MlflowRestRegistry } from "./mlflowRestRegistry.ts";
-import { MlflowRestRun, type RestRunJson, runFromJson } from "./mlflowRestRun.ts";
+import { MlflowRestRun, proxiedArtifactRoot, type RestRunJson, runFromJson } from "./mlflowRestRun.ts";
 import { validateKey } from "./names.ts";
 import { currentUser, standardTags } from "./standardTags.ts";
 import {
@@ -178,6 +184,30 @@ export class MlflowRestTracker implements Tracker {
       pageToken = res.next_page_token || undefined;
     } while (pageToken);
     return out;
+  }
+
+  async logRunArtifact(runId: string, localPath: string, artifactPath?: string): Promise<void> {
+    const run = await this.getRun(runId);
+    if (!run) throw new UserError(`run ${runId} does not exist on ${this.uri}`);
+    const data = await readFile(localPath).catch(() => {
+      throw new UserError(`cannot log artifact: ${localPath} is not a readable file`);
+    });
+    const root = proxiedArtifactRoot(run.info.artifactUri);
+    await this.http.putArtifact(posix.join(root, artifactPath ?? "", basename(localPath)), data);
+  }
+
+  /** Downloads into the cache (SENTIMENT_CACHE or ~/.cache/imdb-sentiment) under the run id. */
+  async fetchRunArtifact(runId: string, artifactPath: string): Promise<string> {
+    const run = await this.getRun(runId);
+    if (!run) throw new UserError(`run ${runId} does not exist on ${this.uri}`);
+    const target = join(cacheDir(), "mlflow-artifacts", runId, ...artifactPath.split("/"));
+    if (!existsSync(target)) {
+      const bytes = await this.http.getArtifact(
+        posix.join(proxiedArtifactRoot(run.info.artifactUri), artifactPath),
+      );
+      await writeFileAtomic(target, bytes);
+    }
+    return target;
   }
 
   async close(): Promise<void> {

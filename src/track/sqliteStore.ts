@@ -1,11 +1,12 @@
 // The embedded tracking store: one SQLite database (WAL, so several processes can log at once) plus
 // an artifact folder, by default ./mlruns/mlruns.db and ./mlruns/artifacts/<experiment>/<run>/artifacts.
 // Paths inside the database are relative to the store root, so the folder can be moved or copied.
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { hostname } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { UserError } from "../util/errors.ts";
+import { copyAtomic, safeArtifactPath } from "./artifacts.ts";
 import { validateKey } from "./names.ts";
 import { SqliteRegistry } from "./sqliteRegistry.ts";
 import { SqliteRun } from "./sqliteRun.ts";
@@ -290,6 +291,25 @@ export class SqliteTracker implements Tracker {
       )
       .all(runId, key) as MetricRow[];
     return rows.map(metricFromRow);
+  }
+
+  async logRunArtifact(runId: string, localPath: string, artifactPath?: string): Promise<void> {
+    const run = await this.getRun(runId);
+    if (!run) throw new UserError(`run ${runId} does not exist in ${this.uri}`);
+    if (!existsSync(localPath)) throw new UserError(`cannot log artifact: ${localPath} does not exist`);
+    const name = basename(localPath);
+    await copyAtomic(
+      localPath,
+      safeArtifactPath(run.info.artifactUri, artifactPath ? join(artifactPath, name) : name),
+    );
+  }
+
+  async fetchRunArtifact(runId: string, artifactPath: string): Promise<string> {
+    const run = await this.getRun(runId);
+    if (!run) throw new UserError(`run ${runId} does not exist in ${this.uri}`);
+    const path = safeArtifactPath(run.info.artifactUri, artifactPath);
+    if (!existsSync(path)) throw new UserError(`run ${runId} has no artifact "${artifactPath}"`);
+    return path;
   }
 
   async close(): Promise<void> {

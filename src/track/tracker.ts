@@ -156,6 +156,10 @@ export interface Tracker {
   searchRuns(options?: SearchRunsOptions): Promise<RunData[]>;
   getRun(runId: string): Promise<RunData | undefined>;
   getMetricHistory(runId: string, key: string): Promise<MetricPoint[]>;
+  /** Copy a file into an existing run's artifacts (also after it ended), e.g. a model being registered. */
+  logRunArtifact(runId: string, localPath: string, artifactPath?: string): Promise<void>;
+  /** A local copy of a run artifact: the file itself for the embedded store, a download for a server. */
+  fetchRunArtifact(runId: string, artifactPath: string): Promise<string>;
   close(): Promise<void>;
 }
 
