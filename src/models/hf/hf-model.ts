@@ -20,7 +20,7 @@ import {
 import { logit, occlusionUnits, withoutUnit } from "./occlusion.ts";
 import { type HfOptions, parseHfOptions, parseHfSpec } from "./options.ts";
 import { readSavedOptions, saveCheckpointFolder } from "./save.ts";
-import { windowsFor } from "./windows.ts";
+import { averageOverWindows, WindowEncoder } from "./window-encoder.ts";
 
 export const HF_FORMAT_VERSION = 1;
 /** Window lengths above this are treated as "no limit" sentinels (HF tokenizers use 1e30). */
@@ -32,12 +32,6 @@ export interface HfLoadOptions {
   onDownload?: (e: DownloadEvent) => void;
 }
 
-interface Encoded {
-  /** Per text: indices into `windows`. */
-  owners: number[][];
-  windows: number[][];
-}
-
 export class HfModel implements SentimentModel {
   readonly family = "hf";
   readonly options: Readonly<HfOptions>;
@@ -45,9 +39,7 @@ export class HfModel implements SentimentModel {
   /** Window length in tokens, special tokens included. */
   readonly maxLength: number;
   #ckpt: LoadedCheckpoint | undefined;
-  readonly #prefix: number[];
-  readonly #suffix: number[];
-  readonly #padId: number;
+  readonly #encoder: WindowEncoder;
   readonly #numLabels: number;
   readonly #Tensor: typeof HfTensor;
 
@@ -71,17 +63,13 @@ export class HfModel implements SentimentModel {
     }
     this.maxLength = options.maxLength ?? natural;
 
-    // The special tokens the tokenizer wraps every text in ([CLS] x [SEP] for BERT, <s> x </s> for
-    // RoBERTa), found by encoding a probe with and without them, so windows get the same wrapping.
-    const full = tokenizer.encode("a");
-    const body = tokenizer.encode("a", { add_special_tokens: false });
-    const at = full.findIndex((_, i) => body.every((id, j) => full[i + j] === id));
-    this.#prefix = at < 0 ? [] : full.slice(0, at);
-    this.#suffix = at < 0 ? [] : full.slice(at + body.length);
-    this.#padId = tokenizer.pad_token_id ?? 0;
-    if (this.maxLength - this.#prefix.length - this.#suffix.length < 1) {
-      throw new UserError(`maxLength=${this.maxLength} leaves no room for text after the special tokens`);
-    }
+    this.#encoder = new WindowEncoder(tokenizer, {
+      maxLength: this.maxLength,
+      longText: options.longText,
+      headFraction: options.headFraction,
+      chunkOverlap: options.chunkOverlap,
+      maxChunks: options.maxChunks,
+    });
   }
 
   /**
@@ -114,11 +102,8 @@ export class HfModel implements SentimentModel {
 
   /** Token ids of `text` as the model sees it when it fits in one window (special tokens included). */
   encode(text: string): number[] {
-    return [
-      ...this.#prefix,
-      ...this.checkpoint.tokenizer.encode(text, { add_special_tokens: false }),
-      ...this.#suffix,
-    ];
+    this.checkpoint; // throws once disposed
+    return this.#encoder.encode(text);
   }
 
   /**
@@ -137,7 +122,7 @@ export class HfModel implements SentimentModel {
     for (let i = 0; i < b; i++) {
       for (let j = 0; j < t; j++) {
         const inRow = j < rows[i].length;
-        ids[i * t + j] = BigInt(inRow ? rows[i][j] : this.#padId);
+        ids[i * t + j] = BigInt(inRow ? rows[i][j] : this.#encoder.padId);
         mask[i * t + j] = BigInt(attentionMask ? attentionMask[i][j] : inRow ? 1 : 0);
       }
     }
@@ -149,44 +134,14 @@ export class HfModel implements SentimentModel {
     return Float32Array.from(logits.data as Float32Array);
   }
 
-  #encodeAll(texts: readonly string[]): Encoded {
-    const { tokenizer } = this.checkpoint;
-    const budget = this.maxLength - this.#prefix.length - this.#suffix.length;
-    const o = this.options;
-    const windows: number[][] = [];
-    const owners = texts.map((text) => {
-      if (typeof text !== "string") throw new UserError(`expected text to classify, got ${typeof text}`);
-      const body = tokenizer.encode(text, { add_special_tokens: false });
-      const ws = windowsFor(body, {
-        strategy: o.longText,
-        budget,
-        headFraction: o.headFraction,
-        chunkOverlap: o.chunkOverlap,
-        maxChunks: o.maxChunks,
-      });
-      return ws.map((w) => windows.push([...this.#prefix, ...w, ...this.#suffix]) - 1);
-    });
-    return { owners, windows };
-  }
-
   /** Class probabilities per text (mean over its windows), [texts x classes]. */
   async classProbabilities(texts: readonly string[]): Promise<Float64Array[]> {
-    const { owners, windows } = this.#encodeAll(texts);
+    this.checkpoint; // throws once disposed
+    const { windows, owners } = this.#encoder.windowsOfAll(texts);
     const k = this.#numLabels;
-    const probs: Float64Array[] = new Array(windows.length);
-    // Longest first, so each batch pads to nearly its own length.
-    const order = windows.map((_, i) => i).sort((a, b) => windows[b].length - windows[a].length);
-    for (let s = 0; s < order.length; s += this.options.batchSize) {
-      const batch = order.slice(s, s + this.options.batchSize);
-      const logits = await this.logitsForIds(batch.map((i) => windows[i]));
-      batch.forEach((w, r) => {
-        probs[w] = softmax(logits, r * k, k);
-      });
-    }
-    return owners.map((ws) => {
-      const mean = new Float64Array(k);
-      for (const w of ws) for (let c = 0; c < k; c++) mean[c] += probs[w][c] / ws.length;
-      return mean;
+    return averageOverWindows(windows, owners, k, this.options.batchSize, async (batch) => {
+      const logits = await this.logitsForIds(batch);
+      return batch.map((_, r) => softmax(logits, r * k, k));
     });
   }
 

@@ -85,7 +85,7 @@ export function parseHfSpec(spec: string): { source: string; raw: Record<string,
 }
 
 /** Offline when asked for, or when the standard Hugging Face / project switches say so. */
-export function isOffline(options: HfOptions): boolean {
+export function isOffline(options: Pick<HfOptions, "offline">): boolean {
   if (options.offline !== undefined) return options.offline;
   const on = (v: string | undefined) =>
     v !== undefined && v !== "" && v !== "0" && v.toLowerCase() !== "false";
