@@ -14,7 +14,7 @@ import { PROJECT_ROOT } from "../models/registry.ts";
 import { ModelFileError } from "../util/errors.ts";
 import type { ServeConfig } from "./config.ts";
 import type { ServeContext } from "./context.ts";
-import { ApiError, errorBodySchema, errors, installErrorHandlers } from "./errors.ts";
+import { ApiError, errorBodySchema, errors, formatSchemaError, installErrorHandlers } from "./errors.ts";
 import { FeedbackStore } from "./feedbackStore.ts";
 import { installJsonParser } from "./jsonBody.ts";
 import { createMetrics } from "./metrics.ts";
@@ -83,6 +83,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         redact: ["req.headers.authorization", 'req.headers["x-api-key"]'],
       } as const),
     bodyLimit: config.bodyLimitBytes,
+    schemaErrorFormatter: formatSchemaError,
     ajv: {
       // Wrong types are errors, not coerced ({"text": 5} is a 400), and unknown keys are rejected, not dropped.
       customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false },
@@ -95,6 +96,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   if (!options.feedback) app.addHook("onClose", async () => feedback.close());
 
   installJsonParser(app, config.bodyLimitBytes);
+  // Plain-text bodies would reach the JSON routes as strings; reject them with a 415 instead.
+  app.removeContentTypeParser("text/plain");
   installErrorHandlers(app);
   const metrics = createMetrics(app);
   const holder = new ModelHolder(initial);
@@ -110,6 +113,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const ctx: ServeContext = { config, holder, source, feedback, metrics };
 
   await app.register(swagger, {
+    // Name shared schemas after their $id (ModelRef, Prediction, ...) instead of def-0, def-1.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
     openapi: {
       info: {
         title: "IMDb sentiment API",

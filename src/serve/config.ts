@@ -94,7 +94,11 @@ export function resolveServeConfig(...layers: ServeConfigInput[]): ServeConfig {
       `invalid server setting "${key}"${env ? ` (env ${env})` : ""}: ${issue.message}. Got ${JSON.stringify(merged[key])}.`,
     );
   }
-  return Object.freeze({ ...parsed.data, modelsDir: resolve(parsed.data.modelsDir), dataDir: resolve(parsed.data.dataDir) });
+  return Object.freeze({
+    ...parsed.data,
+    modelsDir: resolve(parsed.data.modelsDir),
+    dataDir: resolve(parsed.data.dataDir),
+  });
 }
 
 function dropUndefined(o: object): object {

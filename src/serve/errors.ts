@@ -38,7 +38,11 @@ export const errorBodySchema = {
 
 export const errors = {
   emptyText: (field: string) =>
-    new ApiError(400, "SA_ERR_SERVE_EMPTY_TEXT", `${field} is empty (or only whitespace); send the review text`),
+    new ApiError(
+      400,
+      "SA_ERR_SERVE_EMPTY_TEXT",
+      `${field} is empty (or only whitespace); send the review text`,
+    ),
   textOrTexts: () =>
     new ApiError(
       400,
@@ -51,6 +55,8 @@ export const errors = {
       "SA_ERR_SERVE_BAD_UTF8",
       `request body is not valid UTF-8 (invalid byte sequence at byte ${offset}); encode the JSON as UTF-8`,
     ),
+  invalidJson: (reason: string) =>
+    new ApiError(400, "SA_ERR_SERVE_INVALID_JSON", `request body is not valid JSON: ${reason}`),
   badCharset: (charset: string) =>
     new ApiError(
       415,
@@ -64,9 +70,23 @@ export const errors = {
       `no model "${id}" in the models directory; available: ${known.length ? known.join(", ") : "(none)"}`,
     ),
   modelUnloadable: (id: string, reason: string) =>
-    new ApiError(422, "SA_ERR_SERVE_MODEL_UNLOADABLE", `model "${id}" cannot be loaded, still serving the previous one: ${reason}`),
+    new ApiError(
+      422,
+      "SA_ERR_SERVE_MODEL_UNLOADABLE",
+      `model "${id}" cannot be loaded, still serving the previous one: ${reason}`,
+    ),
   reportNotFound: (id: string) =>
-    new ApiError(404, "SA_ERR_SERVE_REPORT_NOT_FOUND", `model "${id}" has no evaluation report (${id}.report.json)`),
+    new ApiError(
+      404,
+      "SA_ERR_SERVE_REPORT_NOT_FOUND",
+      `model "${id}" has no evaluation report (${id}.report.json)`,
+    ),
+  badReport: (id: string, reason: string) =>
+    new ApiError(
+      422,
+      "SA_ERR_SERVE_BAD_REPORT",
+      `the evaluation report of model "${id}" cannot be read: ${reason}`,
+    ),
   unauthorized: () =>
     new ApiError(
       401,
@@ -75,7 +95,11 @@ export const errors = {
     ),
   badUpload: (message: string) => new ApiError(400, "SA_ERR_SERVE_BAD_UPLOAD", message),
   fileTooLarge: (limit: number) =>
-    new ApiError(413, "SA_ERR_SERVE_FILE_TOO_LARGE", `uploaded file is larger than the ${limit}-byte limit; split it`),
+    new ApiError(
+      413,
+      "SA_ERR_SERVE_FILE_TOO_LARGE",
+      `uploaded file is larger than the ${limit}-byte limit; split it`,
+    ),
   tooManyRows: (limit: number) =>
     new ApiError(413, "SA_ERR_SERVE_TOO_MANY_ROWS", `uploaded file has more than ${limit} rows; split it`),
   notFound: (method: string, url: string) =>
@@ -83,11 +107,21 @@ export const errors = {
 } as const;
 
 /** Fastify's own codes that deserve a friendlier message. */
-const FASTIFY_MESSAGES: Record<string, string> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: "request body is not valid JSON",
-  FST_ERR_CTP_EMPTY_JSON_BODY: "request body is empty; send a JSON object",
-  FST_ERR_CTP_BODY_TOO_LARGE: "request body is too large",
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: "unsupported Content-Type; send application/json (or multipart/form-data for files)",
+const FASTIFY_ERRORS: Record<string, { code: string; message?: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    code: "SA_ERR_SERVE_INVALID_JSON",
+    message: "request body is not valid JSON",
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    code: "SA_ERR_SERVE_EMPTY_BODY",
+    message: "request body is empty; send a JSON object",
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: "SA_ERR_SERVE_BODY_TOO_LARGE" },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: "SA_ERR_SERVE_UNSUPPORTED_MEDIA_TYPE",
+    message: "unsupported Content-Type; send application/json (or multipart/form-data for /v1/predict/file)",
+  },
+  FST_REQ_FILE_TOO_LARGE: { code: "SA_ERR_SERVE_FILE_TOO_LARGE" },
 };
 
 function body(statusCode: number, code: string, message: string): ErrorBody {
@@ -104,17 +138,46 @@ export function toErrorBody(err: unknown): ErrorBody {
   const status = typeof e.statusCode === "number" ? e.statusCode : 500;
   if (status >= 400 && status < 500) {
     if (e.validation) return body(400, "SA_ERR_SERVE_VALIDATION", e.message ?? "invalid request");
-    const code = e.code ?? "SA_ERR_SERVE_BAD_REQUEST";
-    return body(status, code, FASTIFY_MESSAGES[code] ?? e.message ?? "bad request");
+    const known = e.code ? FASTIFY_ERRORS[e.code] : undefined;
+    return body(
+      status,
+      known?.code ?? e.code ?? "SA_ERR_SERVE_BAD_REQUEST",
+      known?.message ?? e.message ?? "bad request",
+    );
   }
   return body(500, "SA_ERR_SERVE_INTERNAL", "internal server error; the server log has details");
+}
+
+interface SchemaError {
+  keyword: string;
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** One clear sentence for the first schema violation, naming the field (Ajv's default omits unknown keys' names). */
+export function formatSchemaError(list: SchemaError[], dataVar: string): Error {
+  const e = list[0];
+  const where = `${dataVar}${e.instancePath}`;
+  let message: string;
+  if (e.keyword === "additionalProperties") {
+    message = `${where} has an unknown property "${String(e.params.additionalProperty)}"`;
+  } else if (e.keyword === "required") {
+    message = `${where} is missing the required property "${String(e.params.missingProperty)}"`;
+  } else if (e.keyword === "enum") {
+    message = `${where} must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
+  } else {
+    message = `${where} ${e.message ?? "is invalid"}`;
+  }
+  return new Error(message);
 }
 
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const out = toErrorBody(err);
     if (out.statusCode >= 500) request.log.error({ err }, "request failed");
-    else request.log.info({ code: out.code, statusCode: out.statusCode }, out.message);
+    // Only the code: messages can quote the request (JSON syntax errors show a snippet of the body).
+    else request.log.info({ code: out.code, statusCode: out.statusCode }, "request rejected");
     if (reply.sent) return;
     reply.code(out.statusCode).type("application/json; charset=utf-8").send(out);
   });

@@ -94,7 +94,9 @@ export class FeedbackStore {
       db.pragma("user_version = 1");
     } else if (version > 1) {
       db.close();
-      throw new UserError(`${path} has feedback schema version ${version}; this build reads version 1 — upgrade`);
+      throw new UserError(
+        `${path} has feedback schema version ${version}; this build reads version 1 — upgrade`,
+      );
     }
     return new FeedbackStore(db, path);
   }

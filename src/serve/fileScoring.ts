@@ -2,12 +2,13 @@
 // writes the input rows plus prediction columns to a temporary file. The result goes to a file, not
 // straight to the response, so a bad row anywhere in the upload is a 400 that names it rather than a
 // 200 download that stops half way.
+
+import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
 import { stringify } from "csv-stringify/sync";
 import { type ColumnMapping, detectColumns, rowText } from "../data/columns.ts";
 import { readTable, type TableFormat } from "../data/table.ts";
@@ -18,7 +19,13 @@ export type OutputFormat = "csv" | "tsv" | "jsonl";
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ["csv", "tsv", "jsonl"];
 
 /** Columns added to every row. Prefixed so they never collide with a "label" column of the input. */
-export const PREDICTION_COLUMNS = ["pred_label", "pred_confidence", "pred_p_negative", "pred_p_positive", "pred_rating"];
+export const PREDICTION_COLUMNS = [
+  "pred_label",
+  "pred_confidence",
+  "pred_p_negative",
+  "pred_p_positive",
+  "pred_rating",
+];
 
 /** Rows scored per model call: large enough to amortise the call, small enough to keep the loop responsive. */
 const BATCH_ROWS = 256;
@@ -75,7 +82,10 @@ function cell(v: unknown): string | number | boolean {
  * @throws DataError naming the first bad rows (no text, too long, unreadable) or a missing text column;
  *   TooManyRowsError past `maxRows`.
  */
-export async function scoreTable(input: AsyncIterable<Uint8Array>, options: ScoreTableOptions): Promise<ScoredTable> {
+export async function scoreTable(
+  input: AsyncIterable<Uint8Array>,
+  options: ScoreTableOptions,
+): Promise<ScoredTable> {
   const path = join(tmpdir(), `sentiment-scores-${randomBytes(8).toString("hex")}.${options.output}`);
   const out = createWriteStream(path);
   const write = async (s: string) => {
@@ -91,21 +101,33 @@ export async function scoreTable(input: AsyncIterable<Uint8Array>, options: Scor
 
   const setColumns = async (names: string[]) => {
     columns = names;
-    mapping = detectColumns(names, { textColumn: options.textColumn, labelColumn: false, ratingColumn: false, groupColumn: false }, options.source);
+    mapping = detectColumns(
+      names,
+      { textColumn: options.textColumn, labelColumn: false, ratingColumn: false, groupColumn: false },
+      options.source,
+    );
     const clash = names.filter((n) => PREDICTION_COLUMNS.includes(n));
     if (clash.length) {
-      throw new DataError(`${options.source} already has column(s) ${clash.join(", ")}; rename them before scoring`);
+      throw new DataError(
+        `${options.source} already has column(s) ${clash.join(", ")}; rename them before scoring`,
+      );
     }
-    if (options.output !== "jsonl") await write(stringify([[...names, ...PREDICTION_COLUMNS]], { delimiter }));
+    if (options.output !== "jsonl")
+      await write(stringify([[...names, ...PREDICTION_COLUMNS]], { delimiter }));
   };
 
   const flush = async () => {
     if (batch.length === 0 || badCount > 0) return;
-    const predictions = await predict(options.model, batch.map((r) => r.text));
+    const predictions = await predict(
+      options.model,
+      batch.map((r) => r.text),
+    );
     options.onPredictions?.(predictions);
     let chunk: string;
     if (options.output === "jsonl") {
-      chunk = batch.map((r, i) => `${JSON.stringify({ ...r.values, ...predictionFields(predictions[i]) })}\n`).join("");
+      chunk = batch
+        .map((r, i) => `${JSON.stringify({ ...r.values, ...predictionFields(predictions[i]) })}\n`)
+        .join("");
     } else {
       const cols = columns as string[];
       const records = batch.map((r, i) => {
@@ -144,7 +166,10 @@ export async function scoreTable(input: AsyncIterable<Uint8Array>, options: Scor
       if (options.output !== "jsonl") {
         const extra = Object.keys(item.values).find((k) => !(columns as string[]).includes(k));
         if (extra !== undefined) {
-          fail(item.row, `has key "${extra}" that the first row lacks; CSV output needs the same keys in every row (ask for JSONL output)`);
+          fail(
+            item.row,
+            `has key "${extra}" that the first row lacks; CSV output needs the same keys in every row (ask for JSONL output)`,
+          );
           continue;
         }
       }

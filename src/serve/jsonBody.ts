@@ -37,6 +37,15 @@ export function firstInvalidUtf8(buf: Uint8Array): number {
   return -1;
 }
 
+function syntaxErrorOf(text: string): string {
+  try {
+    JSON.parse(text);
+    return "prototype-poisoning keys (__proto__, constructor.prototype) are not allowed";
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 export function installJsonParser(app: FastifyInstance, bodyLimit: number): void {
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser(["application/json"]);
@@ -57,7 +66,13 @@ export function installJsonParser(app: FastifyInstance, bodyLimit: number): void
       }
       // A BOM is legal for readers to skip (RFC 8259 §8.1) and common from Windows tools.
       const start = buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
-      parseJson(request, buf.toString("utf8", start), done);
+      const text = buf.toString("utf8", start);
+      parseJson(request, text, (err, body) => {
+        if (err && (err as { code?: string }).code === "FST_ERR_CTP_INVALID_JSON_BODY") {
+          // Fastify drops the parser's reason; recover it (error path only) so the client sees where.
+          done(errors.invalidJson(syntaxErrorOf(text)), undefined);
+        } else done(err, body);
+      });
     },
   );
 }

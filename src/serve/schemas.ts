@@ -55,7 +55,10 @@ export function predictBodySchema(config: ServeConfig) {
         description: `Up to ${config.maxBatch} reviews, answered in the same order`,
       },
     },
-    examples: [{ text: "A moving, beautifully acted film." }, { texts: ["Loved it.", "Two hours I will never get back."] }],
+    examples: [
+      { text: "A moving, beautifully acted film." },
+      { texts: ["Loved it.", "Two hours I will never get back."] },
+    ],
   } as const;
 }
 

@@ -3,7 +3,7 @@
 // feedback database, then resolve so the process exits 0.
 import type { FastifyInstance } from "fastify";
 import { UserError } from "../util/errors.ts";
-import { buildApp, type BuildAppOptions } from "./app.ts";
+import { type BuildAppOptions, buildApp } from "./app.ts";
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -24,10 +24,14 @@ export async function startServer(options: BuildAppOptions): Promise<RunningServ
     await app.close();
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE") {
-      throw new UserError(`port ${config.port} on ${config.host} is already in use; stop the other server or set PORT`);
+      throw new UserError(
+        `port ${config.port} on ${config.host} is already in use; stop the other server or set PORT`,
+      );
     }
-    if (code === "EACCES") throw new UserError(`not allowed to listen on ${config.host}:${config.port}; use a port above 1023`);
-    if (code === "EADDRNOTAVAIL") throw new UserError(`HOST ${config.host} is not an address of this machine`);
+    if (code === "EACCES")
+      throw new UserError(`not allowed to listen on ${config.host}:${config.port}; use a port above 1023`);
+    if (code === "EADDRNOTAVAIL")
+      throw new UserError(`HOST ${config.host} is not an address of this machine`);
     throw err;
   }
   let resolveClosed: () => void = () => {};
@@ -46,12 +50,18 @@ export async function startServer(options: BuildAppOptions): Promise<RunningServ
 export async function runServer(options: BuildAppOptions): Promise<void> {
   const server = await startServer(options);
   const { app } = server;
-  app.log.info({ url: server.url, docs: `${server.url}/docs`, ui: options.config.ui ? server.url : null }, "sentiment service ready");
+  app.log.info(
+    { url: server.url, docs: `${server.url}/docs`, ui: options.config.ui ? server.url : null },
+    "sentiment service ready",
+  );
   // process.once: a second signal gets Node's default handling and ends the process at once.
   const onSignal = (signal: NodeJS.Signals) => {
     app.log.info({ signal }, "shutting down: finishing in-flight requests");
     const timer = setTimeout(() => {
-      app.log.error({ timeoutMs: options.config.shutdownTimeoutMs }, "shutdown timed out; exiting with requests still open");
+      app.log.error(
+        { timeoutMs: options.config.shutdownTimeoutMs },
+        "shutdown timed out; exiting with requests still open",
+      );
       process.exit(1);
     }, options.config.shutdownTimeoutMs);
     timer.unref();

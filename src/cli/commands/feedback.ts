@@ -1,18 +1,28 @@
 // `sentiment feedback export|stats`: the feedback users gave in the web UI or through POST /v1/feedback,
 // exported as CSV or JSON Lines with `text` and `label` columns that `sentiment train` reads back.
+
+import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createWriteStream, existsSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { randomBytes } from "node:crypto";
 import type { Writable } from "node:stream";
 import type { Command } from "commander";
 import { stringify } from "csv-stringify/sync";
-import { FEEDBACK_DB, FeedbackStore, type FeedbackRow } from "../../serve/feedbackStore.ts";
+import { FEEDBACK_DB, type FeedbackRow, FeedbackStore } from "../../serve/feedbackStore.ts";
 import { UserError } from "../../util/errors.ts";
 
 /** Export columns: the first two are what training needs; the rest keep provenance. */
-export const EXPORT_COLUMNS = ["text", "label", "predicted", "confidence", "model_id", "model_version", "created_at", "id"];
+export const EXPORT_COLUMNS = [
+  "text",
+  "label",
+  "predicted",
+  "confidence",
+  "model_id",
+  "model_version",
+  "created_at",
+  "id",
+];
 
 function exportRecord(r: FeedbackRow): Record<string, string | number | null> {
   return {
@@ -42,7 +52,11 @@ function openExisting(dataDir: string): FeedbackStore {
 }
 
 /** Write every row to `out`, waiting for the stream to drain so memory stays flat for any table size. */
-export async function writeFeedback(store: FeedbackStore, format: "csv" | "jsonl", out: Writable): Promise<number> {
+export async function writeFeedback(
+  store: FeedbackStore,
+  format: "csv" | "jsonl",
+  out: Writable,
+): Promise<number> {
   let n = 0;
   const write = async (s: string) => {
     if (!out.write(s)) await once(out, "drain");
@@ -50,18 +64,24 @@ export async function writeFeedback(store: FeedbackStore, format: "csv" | "jsonl
   if (format === "csv") await write(stringify([EXPORT_COLUMNS]));
   for (const row of store.rows()) {
     const rec = exportRecord(row);
-    await write(format === "csv" ? stringify([EXPORT_COLUMNS.map((c) => rec[c] ?? "")]) : `${JSON.stringify(rec)}\n`);
+    await write(
+      format === "csv" ? stringify([EXPORT_COLUMNS.map((c) => rec[c] ?? "")]) : `${JSON.stringify(rec)}\n`,
+    );
     n++;
   }
   return n;
 }
 
 export function register(program: Command): void {
-  const feedback = program.command("feedback").description("Feedback collected by the server, for retraining");
+  const feedback = program
+    .command("feedback")
+    .description("Feedback collected by the server, for retraining");
 
   feedback
     .command("export")
-    .description("Write all feedback as CSV or JSON Lines (columns text,label,... usable by `sentiment train`)")
+    .description(
+      "Write all feedback as CSV or JSON Lines (columns text,label,... usable by `sentiment train`)",
+    )
     .option("--format <format>", "csv or jsonl", "csv")
     .option("-o, --out <file>", "output file (written atomically); default: standard output")
     .option("--data-dir <dir>", "where the server keeps its data (env SENTIMENT_HOME; default ./.sentiment)")

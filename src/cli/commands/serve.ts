@@ -20,9 +20,15 @@ export function register(program: Command): void {
     .description("Serve the REST API (/v1, docs at /docs) and the web UI on http://HOST:PORT")
     .option("--host <host>", "address to listen on (env HOST; default 127.0.0.1)")
     .option("--port <port>", "port (env PORT; default 8080; 0 picks a free one)")
-    .option("--model <spec>", "model to serve: an id in the models folder, a file, or hf:<folder> (default: bundled)")
+    .option(
+      "--model <spec>",
+      "model to serve: an id in the models folder, a file, or hf:<folder> (default: bundled)",
+    )
     .option("--models-dir <dir>", "folder of models to list and switch between (env SENTIMENT_MODELS_DIR)")
-    .option("--data-dir <dir>", "where the feedback database lives (env SENTIMENT_HOME; default ./.sentiment)")
+    .option(
+      "--data-dir <dir>",
+      "where the feedback database lives (env SENTIMENT_HOME; default ./.sentiment)",
+    )
     .option("--rate-limit <n>", "requests per minute per client on /v1; 0 = off (env SENTIMENT_RATE_LIMIT)")
     .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent (env LOG_LEVEL)")
     .option("--no-ui", "serve the API only, without the web UI")

@@ -64,7 +64,10 @@ export async function feedbackRoutes(app: FastifyInstance, ctx: ServeContext): P
                 type: "object",
                 properties: { negative: { type: "integer" }, positive: { type: "integer" } },
               },
-              disagreements: { type: "integer", description: "Feedback whose label differs from the prediction" },
+              disagreements: {
+                type: "integer",
+                description: "Feedback whose label differs from the prediction",
+              },
             },
           },
           ...errorResponses,

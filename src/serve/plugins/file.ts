@@ -52,7 +52,11 @@ async function* limitBytes(
   }
 }
 
-function pickFormat(query: FileQuery, filename: string | undefined, mediaType: string | undefined): TableFormat {
+function pickFormat(
+  query: FileQuery,
+  filename: string | undefined,
+  mediaType: string | undefined,
+): TableFormat {
   if (query.format) return parseTableFormat(query.format);
   const byName = filename ? tableFormatFromPath(filename) : undefined;
   if (byName) return byName;
@@ -68,12 +72,17 @@ function pickOutput(query: FileQuery, input: TableFormat): OutputFormat {
   if (!query.output) return input === "csv" || input === "tsv" ? input : "jsonl";
   const o = query.output.toLowerCase() === "ndjson" ? "jsonl" : query.output.toLowerCase();
   if ((OUTPUT_FORMATS as readonly string[]).includes(o)) return o as OutputFormat;
-  throw errors.badUpload(`unknown output format "${query.output}"; expected one of ${OUTPUT_FORMATS.join(", ")}`);
+  throw errors.badUpload(
+    `unknown output format "${query.output}"; expected one of ${OUTPUT_FORMATS.join(", ")}`,
+  );
 }
 
 /** Download name: the upload's name with ".predictions.<ext>", restricted to safe characters. */
 function downloadName(filename: string | undefined, output: OutputFormat): string {
-  const stem = (filename ?? "reviews").replace(/\.gz$/i, "").replace(/\.[^.]*$/, "").replace(/[^\w.-]+/g, "_");
+  const stem = (filename ?? "reviews")
+    .replace(/\.gz$/i, "")
+    .replace(/\.[^.]*$/, "")
+    .replace(/[^\w.-]+/g, "_");
   return `${stem || "reviews"}.predictions.${output}`;
 }
 
@@ -151,6 +160,7 @@ export async function fileRoutes(app: FastifyInstance, ctx: ServeContext): Promi
         .header("content-length", size)
         .header("content-disposition", `attachment; filename="${downloadName(upload.filename, output)}"`)
         .header("x-sentiment-rows", scored.rows)
+        .header("x-sentiment-text-column", encodeURIComponent(scored.mapping.text))
         .header("x-sentiment-model", `${active.entry.id}@${active.entry.version ?? "unversioned"}`);
       return reply.send(fh.createReadStream());
     },
@@ -172,12 +182,18 @@ async function readUpload(request: FastifyRequest, maxBytes: number): Promise<Up
     } catch (err) {
       throw errors.badUpload(`cannot read the multipart upload: ${(err as Error).message}`);
     }
-    if (!part) throw errors.badUpload('the multipart body has no file; send the file in a field named "file"');
+    if (!part)
+      throw errors.badUpload('the multipart body has no file; send the file in a field named "file"');
     if (part.fieldname !== "file") {
       throw errors.badUpload(`the file must be sent in a field named "file", got "${part.fieldname}"`);
     }
     const file = part.file;
-    return { stream: file, filename: part.filename || undefined, mediaType: part.mimetype, truncated: () => file.truncated };
+    return {
+      stream: file,
+      filename: part.filename || undefined,
+      mediaType: part.mimetype,
+      truncated: () => file.truncated,
+    };
   }
   const contentLength = Number(request.headers["content-length"]);
   if (contentLength > maxBytes) throw errors.fileTooLarge(maxBytes);

@@ -3,7 +3,10 @@ import type { FastifyInstance } from "fastify";
 import type { ServeContext } from "../context.ts";
 import { modelRef } from "../modelHolder.ts";
 
-export async function healthRoutes(app: FastifyInstance, ctx: ServeContext & { isClosing(): boolean }): Promise<void> {
+export async function healthRoutes(
+  app: FastifyInstance,
+  ctx: ServeContext & { isClosing(): boolean },
+): Promise<void> {
   app.get(
     "/healthz",
     {

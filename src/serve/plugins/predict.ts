@@ -4,7 +4,13 @@ import { predict } from "../../models/model.ts";
 import type { ServeContext } from "../context.ts";
 import { errors } from "../errors.ts";
 import { modelRef } from "../modelHolder.ts";
-import { type ExplainBody, explainBodySchema, explanationSchema, type PredictBody, predictBodySchema } from "../schemas.ts";
+import {
+  type ExplainBody,
+  explainBodySchema,
+  explanationSchema,
+  type PredictBody,
+  predictBodySchema,
+} from "../schemas.ts";
 
 /** How many of the fired features an explanation returns; the tokens already carry the full detail. */
 const MAX_FEATURES = 25;
