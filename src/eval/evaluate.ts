@@ -13,7 +13,7 @@ import type { DatasetInfo, EvalReport, RatingMetrics } from "./types.ts";
 
 export interface EvaluateOptions {
   /** What the reviews are, for the report: name, path, split, sha256 of the source. */
-  dataset: { name: string; path?: string; split?: string; sha256?: string };
+  dataset: { name: string; path?: string; split?: string; sha256?: string; skipped?: number };
   batchSize?: number;
   /** P(positive) >= threshold is predicted positive. Default 0.5. */
   threshold?: number;

@@ -288,9 +288,10 @@ export function histogramChart(
   threshold = 0.5,
   title = "Score distribution by true class",
 ): string {
-  const width = 640;
-  const height = 380;
-  const box = inner({ width, height, margin: { top: 64, right: 20, bottom: 50, left: 70 } });
+  // Same width as the other report plots, so text renders at the same size in the page grid.
+  const width = 500;
+  const height = 400;
+  const box = inner({ width, height, margin: { top: 64, right: 20, bottom: 50, left: 64 } });
   const x = linearScale([0, 1], [box.x0, box.x1]);
   const maxCount = Math.max(1, ...h.negative, ...h.positive);
   const yDomain = niceDomain(0, maxCount);
@@ -299,7 +300,7 @@ export function histogramChart(
     axes({
       x,
       y,
-      xTicks: niceTicks(0, 1, 10),
+      xTicks: niceTicks(0, 1, 5),
       yTicks: niceTicks(yDomain[0], yDomain[1], 5),
       xLabel: "Predicted P(positive)",
       yLabel: "Reviews",

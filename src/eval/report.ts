@@ -115,9 +115,20 @@ function robustnessRows(r: EvalReport): Row[] {
 const ROBUSTNESS_HEAD = ["Slice / perturbation", "n", "Accuracy", "Δ vs clean", "Label flips", "Mean |ΔP|"];
 const CLASS_HEAD = ["Class", "Precision", "Recall", "F1", "Support"];
 
-function mdCell(s: string): string {
-  return s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+/**
+ * Markdown-safe text: HTML special characters as entities (a Markdown renderer passes raw HTML
+ * through) and Markdown's own syntax characters backslash-escaped, on one line.
+ */
+function mdText(s: string): string {
+  return s
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/([\\`*_[\]|#])/g, "\\$1")
+    .replace(/\r?\n/g, " ");
 }
+
+const mdCell = mdText;
 
 function mdTable(head: string[], rows: Row[]): string {
   const line = (cells: string[]) => `| ${cells.map(mdCell).join(" | ")} |`;
@@ -132,6 +143,7 @@ function datasetLine(r: EvalReport): string {
   if (d.limit !== undefined)
     parts.push(`seeded sample (--limit ${d.limit}) of ${int(d.total - d.unlabeled)}`);
   if (d.unlabeled > 0) parts.push(`${int(d.unlabeled)} unlabeled reviews not scored`);
+  if (d.skipped) parts.push(`${int(d.skipped)} unusable rows skipped by the loader`);
   return parts.join("; ");
 }
 
@@ -139,13 +151,13 @@ export function renderMarkdown(r: EvalReport): string {
   const m = r.metrics;
   const c = m.confusion;
   const out: string[] = [
-    `# Evaluation report — ${r.model.id}`,
+    `# Evaluation report — ${mdText(r.model.id)}`,
     "",
-    `- Model: ${r.model.family} \`${r.model.id}\`${r.model.parameterCount ? `, ${int(r.model.parameterCount)} parameters` : ""}`,
-    `- Data: ${datasetLine(r)}`,
+    `- Model: ${mdText(r.model.family)} ${mdText(r.model.id)}${r.model.parameterCount ? `, ${int(r.model.parameterCount)} parameters` : ""}`,
+    `- Data: ${mdText(datasetLine(r))}`,
   ];
-  if (r.dataset.path) out.push(`- Source: \`${r.dataset.path}\``);
-  if (r.dataset.sha256) out.push(`- Source sha256: \`${r.dataset.sha256}\``);
+  if (r.dataset.path) out.push(`- Source: ${mdText(r.dataset.path)}`);
+  if (r.dataset.sha256) out.push(`- Source sha256: ${mdText(r.dataset.sha256)}`);
   out.push(
     `- Created: ${r.createdAt}`,
     "",
@@ -159,7 +171,7 @@ export function renderMarkdown(r: EvalReport): string {
     "## Confusion matrix",
     "",
     mdTable(
-      ["Actual \\ Predicted", "negative", "positive"],
+      ["Actual / Predicted", "negative", "positive"],
       [{ cells: ["negative", int(c.tn), int(c.fp)] }, { cells: ["positive", int(c.fn), int(c.tp)] }],
     ),
     "",
@@ -189,7 +201,7 @@ export function renderMarkdown(r: EvalReport): string {
       "",
     );
   }
-  if (m.notes.length > 0) out.push("## Notes", "", ...m.notes.map((n) => `- ${n}`), "");
+  if (m.notes.length > 0) out.push("## Notes", "", ...m.notes.map((n) => `- ${mdText(n)}`), "");
   const t = r.timing;
   out.push(
     "## Timing",

@@ -124,6 +124,8 @@ export interface DatasetInfo {
   total: number;
   /** Reviews without a label, which cannot be scored (counted, never silently dropped). */
   unlabeled: number;
+  /** Rows or files the loader could not use (bad UTF-8, empty text, ...), reported by the loader. */
+  skipped?: number;
   /** Set when --limit or a sample cut the data. */
   limit?: number;
 }

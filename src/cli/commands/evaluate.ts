@@ -28,13 +28,15 @@ interface EvaluateCliOptions {
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} must be a positive integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UserError(`${flag} must be a positive integer, got "${value}"`);
   return n;
 }
 
 function probability(value: string, flag: string): number {
   const n = Number(value);
-  if (!(n > 0 && n < 1)) throw new UserError(`${flag} must be a number between 0 and 1 (exclusive), got "${value}"`);
+  if (!(n > 0 && n < 1))
+    throw new UserError(`${flag} must be a number between 0 and 1 (exclusive), got "${value}"`);
   return n;
 }
 
@@ -43,7 +45,7 @@ const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 function printSummary(report: EvalReport, written?: string[]): void {
   const m = report.metrics;
   const lines = [
-    `${report.model.family} ${report.model.id} on ${report.dataset.name}: ${report.n.toLocaleString("en-US")} reviews`,
+    `${report.model.family} ${report.model.id} on ${report.dataset.name}${report.dataset.split ? `, ${report.dataset.split} split` : ""}: ${report.n.toLocaleString("en-US")} reviews`,
     `  accuracy   ${pct(m.accuracy.value)}  (95% CI ${pct(m.accuracy.low)}–${pct(m.accuracy.high)})`,
     `  ROC-AUC    ${m.rocAuc === null ? "undefined (one class only)" : m.rocAuc.toFixed(4)}`,
     `  macro F1   ${m.macro.f1.toFixed(4)}`,
@@ -52,14 +54,17 @@ function printSummary(report: EvalReport, written?: string[]): void {
   ];
   if (report.ratingMetrics) {
     const r = report.ratingMetrics;
-    lines.push(`  rating     MAE ${r.mae.toFixed(3)}  RMSE ${r.rmse.toFixed(3)}  within 1 star ${pct(r.within1)}`);
+    lines.push(
+      `  rating     MAE ${r.mae.toFixed(3)}  RMSE ${r.rmse.toFixed(3)}  within 1 star ${pct(r.within1)}`,
+    );
   }
   if (report.robustness) {
     const rb = report.robustness;
     lines.push(`  robustness (sample of ${rb.sampleSize}, clean ${pct(rb.clean.value)}):`);
     for (const row of [...rb.lengthBuckets, rb.firstSentence, rb.negation, ...rb.perturbations]) {
       const acc = row.accuracy ? pct(row.accuracy.value) : "n/a";
-      const delta = row.delta === null ? "" : `${row.delta >= 0 ? "+" : ""}${(row.delta * 100).toFixed(2)} pts`;
+      const delta =
+        row.delta === null ? "" : `${row.delta >= 0 ? "+" : ""}${(row.delta * 100).toFixed(2)} pts`;
       lines.push(`    ${row.label.padEnd(28)} n=${String(row.n).padEnd(5)} ${acc.padStart(7)}  ${delta}`);
     }
   }
@@ -73,13 +78,16 @@ function printSummary(report: EvalReport, written?: string[]): void {
 
 async function run(opts: EvaluateCliOptions): Promise<void> {
   if (opts.split !== "test" && opts.split !== "train") {
-    throw new UserError(`--split must be "test" or "train", got "${opts.split}" (the unsup split has no labels)`);
+    throw new UserError(
+      `--split must be "test" or "train", got "${opts.split}" (the unsup split has no labels)`,
+    );
   }
   const split = opts.split;
   const limit = positiveInt(opts.limit, "--limit");
   const batchSize = positiveInt(opts.batchSize, "--batch-size")!;
   const seed = opts.seed === undefined ? undefined : Number(opts.seed);
-  if (seed !== undefined && !Number.isInteger(seed)) throw new UserError(`--seed must be an integer, got "${opts.seed}"`);
+  if (seed !== undefined && !Number.isInteger(seed))
+    throw new UserError(`--seed must be an integer, got "${opts.seed}"`);
   const threshold = probability(opts.threshold, "--threshold");
   const progress = createProgress({ quiet: opts.quiet, json: opts.json });
 
@@ -90,16 +98,22 @@ async function run(opts: EvaluateCliOptions): Promise<void> {
   const loaded = await loadReviews(dataPath, {
     split: imdb ? split : undefined,
     onProgress: (read, total) =>
-      progress.update({ phase: "read data (MB)", done: Math.round(read / 1e6), total: Math.round(total / 1e6) }),
+      progress.update({
+        phase: "read data (MB)",
+        done: Math.round(read / 1e6),
+        total: Math.round(total / 1e6),
+      }),
   });
-  if (loaded.skipped.length > 0 && !opts.json && !opts.quiet) {
+  // Stderr even with --json: stdout stays one JSON object, and skipped rows are never silent.
+  if (loaded.skipped.length > 0 && !opts.quiet) {
     const shown = loaded.skipped.slice(0, 5).map((s) => `  ${s.row}: ${s.reason}`);
     if (loaded.skipped.length > 5) shown.push(`  ... and ${loaded.skipped.length - 5} more`);
-    process.stderr.write(`${loaded.skipped.length} rows of ${dataPath} could not be used:\n${shown.join("\n")}\n`);
+    const what = loaded.skipped.length === 1 ? "1 row" : `${loaded.skipped.length} rows`;
+    process.stderr.write(`${what} of ${dataPath} could not be used:\n${shown.join("\n")}\n`);
   }
   const report = await evaluateModel(model, loaded.reviews, {
     dataset: {
-      name: imdb ? `IMDb aclImdb ${split} split` : basename(dataPath),
+      name: imdb ? "IMDb Large Movie Review Dataset (aclImdb)" : basename(dataPath),
       path: dataPath,
       split: imdb ? split : undefined,
       sha256: loaded.sha256,
@@ -144,9 +158,14 @@ async function run(opts: EvaluateCliOptions): Promise<void> {
 export function register(program: Command): void {
   program
     .command("evaluate")
-    .description("Evaluate a model on labeled reviews: metrics, calibration, robustness; JSON/Markdown/HTML report")
+    .description(
+      "Evaluate a model on labeled reviews: metrics, calibration, robustness; JSON/Markdown/HTML report",
+    )
     .option("--model <spec>", "model file, hf:<folder|hub id>, or 'default' (the bundled model)")
-    .option("--data <path>", "aclImdb .tar.gz or folder, or a labeled .csv/.tsv/.jsonl/.json file (default: IMDb)")
+    .option(
+      "--data <path>",
+      "aclImdb .tar.gz or folder, or a labeled .csv/.tsv/.jsonl/.json file (default: IMDb)",
+    )
     .option("--split <name>", "aclImdb split to evaluate on: test or train", "test")
     .option("--out <dir>", "write report.json, report.md, report.html and plots/*.svg into this folder")
     .option("--json", "print exactly one JSON object with the metrics on stdout")
