@@ -1,5 +1,6 @@
 // Every CLI command, one module each. Add new commands here.
 import type { Command } from "commander";
+import { register as data } from "./data.ts";
 import { register as evaluate } from "./evaluate.ts";
 import { register as feedback } from "./feedback.ts";
 import { register as predict } from "./predict.ts";
@@ -8,4 +9,4 @@ import { register as train } from "./train.ts";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [train, predict, serve, feedback, evaluate];
+export const commands: RegisterCommand[] = [train, predict, serve, feedback, evaluate, data];
