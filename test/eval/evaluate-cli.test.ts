@@ -1,10 +1,11 @@
 // `sentiment evaluate` end to end with the real bundled model, on small data sets the test writes.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EvalReport } from "../../src/eval/types.ts";
 import { DEFAULT_MODEL_PATH } from "../../src/models/registry.ts";
+import { describeModelPath } from "../../src/serve/modelSource.ts";
 import { type ImdbFixture, makeImdbFixture, makeTempDir } from "../helpers/fixtures.ts";
 
 const BIN = resolve(import.meta.dirname, "../../bin/sentiment.mjs");
@@ -93,6 +94,19 @@ describe.skipIf(!existsSync(DEFAULT_MODEL_PATH))("sentiment evaluate (bundled mo
     const loud = cli(["--data", jsonl, "--no-robustness"]);
     expect(loud.code).toBe(0);
     expect(loud.stdout).toMatch(/accuracy\s+\d+\.\d\d% {2}\(95% CI/);
+  });
+
+  it("--attach writes the report where the server's Model tab looks for it", async () => {
+    const modelPath = join(tmp.dir, "mini.sentiment");
+    copyFileSync(DEFAULT_MODEL_PATH, modelPath);
+    const r = cli(["--model", modelPath, "--data", jsonl, "--attach", "--json", "--no-robustness"]);
+    expect(r.code).toBe(0);
+    const attached = join(tmp.dir, "mini.report.json");
+    expect(JSON.parse(r.stdout).attached).toBe(attached);
+    const report = JSON.parse(readFileSync(attached, "utf8")) as EvalReport;
+    expect(report.schemaVersion).toBe(1);
+    expect(report.n).toBe(8);
+    expect((await describeModelPath("mini", modelPath)).reportPath).toBe(attached);
   });
 
   it("fails with clear messages and the documented exit codes", () => {

@@ -1,13 +1,15 @@
 // `sentiment evaluate`: score a model on labeled reviews (IMDb test split by default, or a CSV/TSV/
 // JSONL/JSON file) and print or write the evaluation report (JSON, Markdown, self-contained HTML).
-import { basename, resolve } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { isImdbPath, loadReviews } from "../../data/load.ts";
 import { resolveDataPath } from "../../data/paths.ts";
 import { evaluateModel, summaryMetrics } from "../../eval/evaluate.ts";
-import { writeReport } from "../../eval/report.ts";
+import { renderJson, writeReport } from "../../eval/report.ts";
 import type { EvalReport } from "../../eval/types.ts";
-import { loadModel } from "../../models/registry.ts";
+import { DEFAULT_MODEL_PATH, loadModel } from "../../models/registry.ts";
+import { writeFileAtomic } from "../../util/atomic.ts";
 import { UserError } from "../../util/errors.ts";
 import { createProgress } from "../progress.ts";
 
@@ -16,6 +18,7 @@ interface EvaluateCliOptions {
   data?: string;
   split: string;
   out?: string;
+  attach?: boolean;
   json?: boolean;
   quiet?: boolean;
   robustness: boolean;
@@ -76,6 +79,21 @@ function printSummary(report: EvalReport, written?: string[]): void {
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 
+/**
+ * Where the server looks for a model's report: `<name>.report.json` beside the model file (or
+ * folder), where <name> is the file name without its extension (see src/serve/modelSource.ts).
+ */
+export function attachedReportPath(spec: string | undefined): string {
+  const path = !spec || spec === "default" ? DEFAULT_MODEL_PATH : resolve(spec.replace(/^hf:/, ""));
+  if (!existsSync(path)) {
+    throw new UserError(
+      `--attach needs a model file or folder on disk; "${spec}" is not one (a hub id has no folder to attach to)`,
+    );
+  }
+  const name = statSync(path).isDirectory() ? basename(path) : basename(path, extname(path));
+  return join(dirname(path), `${name}.report.json`);
+}
+
 async function run(opts: EvaluateCliOptions): Promise<void> {
   if (opts.split !== "test" && opts.split !== "train") {
     throw new UserError(
@@ -90,6 +108,7 @@ async function run(opts: EvaluateCliOptions): Promise<void> {
     throw new UserError(`--seed must be an integer, got "${opts.seed}"`);
   const threshold = probability(opts.threshold, "--threshold");
   const progress = createProgress({ quiet: opts.quiet, json: opts.json });
+  const attachTo = opts.attach ? attachedReportPath(opts.model) : undefined;
 
   // Load the model first: a bad model spec should fail before a long data read.
   const model = await loadModel(opts.model);
@@ -133,6 +152,10 @@ async function run(opts: EvaluateCliOptions): Promise<void> {
     const files = await writeReport(report, resolve(opts.out));
     written = [files.json, files.markdown, files.html];
   }
+  if (attachTo) {
+    await writeFileAtomic(attachTo, renderJson(report));
+    (written ??= []).push(attachTo);
+  }
   if (opts.json) {
     const out: Record<string, unknown> = {
       model: { id: report.model.id, family: report.model.family },
@@ -148,7 +171,8 @@ async function run(opts: EvaluateCliOptions): Promise<void> {
         ]),
       );
     }
-    if (written) out.report = { json: written[0], markdown: written[1], html: written[2] };
+    if (opts.out) out.report = { json: written![0], markdown: written![1], html: written![2] };
+    if (attachTo) out.attached = attachTo;
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } else if (!opts.quiet) {
     printSummary(report, written);
@@ -168,6 +192,10 @@ export function register(program: Command): void {
     )
     .option("--split <name>", "aclImdb split to evaluate on: test or train", "test")
     .option("--out <dir>", "write report.json, report.md, report.html and plots/*.svg into this folder")
+    .option(
+      "--attach",
+      "also write the report beside the model as <name>.report.json (shown by the server's Model tab)",
+    )
     .option("--json", "print exactly one JSON object with the metrics on stdout")
     .option("--quiet", "no progress and no summary")
     .option("--no-robustness", "skip the robustness checks")
