@@ -3,3 +3,5 @@ import { registerFamily } from "./registry.ts";
 
 registerFamily("nblr", async () => (await import("./nblr/family.ts")).nblrFamily);
 registerFamily("hf", async () => (await import("./hf/family.ts")).hfFamily);
+registerFamily("bilstm", async () => (await import("./bilstm/family.ts")).family);
+registerFamily("distilbert", async () => (await import("./distilbert/family.ts")).distilbertFamily);

@@ -2,6 +2,7 @@
 // the first tensor operation does (and throws TorchUnavailableError when it is missing).
 export {
   ADDON_PATH,
+  assertTorch,
   BUILD_SCRIPT,
   INSTALL_HINT,
   type NativeArray,

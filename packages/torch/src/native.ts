@@ -187,6 +187,11 @@ export function native(): NativeTorch {
   return cached;
 }
 
+/** Load the addon now. @throws TorchUnavailableError saying what is missing and how to install it. */
+export function assertTorch(): void {
+  native();
+}
+
 /** True when the addon is built and loads (libtorch present). Never throws. */
 export function torchAvailable(): boolean {
   try {
