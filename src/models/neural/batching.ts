@@ -21,7 +21,7 @@ export function makeBatch(seqs: readonly Int32Array[], index: number[], labels?:
   const order = [...index].sort((a, b) => seqs[b].length - seqs[a].length);
   const time = seqs[order[0]].length;
   const ids = new Int32Array(order.length * time).fill(PAD_ID);
-  order.forEach((k, row) => ids.set(seqs[k], row * time));
+  for (const [row, k] of order.entries()) ids.set(seqs[k], row * time);
   return {
     ids,
     lengths: order.map((k) => seqs[k].length),
