@@ -3,10 +3,12 @@ import type { Command } from "commander";
 import { register as data } from "./data.ts";
 import { register as evaluate } from "./evaluate.ts";
 import { register as feedback } from "./feedback.ts";
+import { register as models } from "./models.ts";
 import { register as predict } from "./predict.ts";
+import { register as runs } from "./runs.ts";
 import { register as serve } from "./serve.ts";
 import { register as train } from "./train.ts";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [train, predict, serve, feedback, evaluate, data];
+export const commands: RegisterCommand[] = [train, predict, serve, feedback, evaluate, data, runs, models];
