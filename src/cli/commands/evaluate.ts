@@ -45,7 +45,7 @@ function probability(value: string, flag: string): number {
 
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 
-function printSummary(report: EvalReport, written?: string[]): void {
+function printSummary(report: EvalReport, written: string[]): void {
   const m = report.metrics;
   const lines = [
     `${report.model.family} ${report.model.id} on ${report.dataset.name}${report.dataset.split ? `, ${report.dataset.split} split` : ""}: ${report.n.toLocaleString("en-US")} reviews`,
@@ -75,7 +75,7 @@ function printSummary(report: EvalReport, written?: string[]): void {
   lines.push(
     `  ${Math.round(report.timing.predictionsPerSecond).toLocaleString("en-US")} predictions/s; total ${report.timing.totalSeconds.toFixed(1)} s`,
   );
-  if (written) lines.push(...written.map((p) => `  wrote ${p}`));
+  lines.push(...written.map((p) => `  wrote ${p}`));
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 
@@ -147,14 +147,14 @@ async function run(opts: EvaluateCliOptions): Promise<void> {
   });
   progress.stop();
 
-  let written: string[] | undefined;
+  const written: string[] = [];
   if (opts.out) {
     const files = await writeReport(report, resolve(opts.out));
-    written = [files.json, files.markdown, files.html];
+    written.push(files.json, files.markdown, files.html);
   }
   if (attachTo) {
     await writeFileAtomic(attachTo, renderJson(report));
-    (written ??= []).push(attachTo);
+    written.push(attachTo);
   }
   if (opts.json) {
     const out: Record<string, unknown> = {
@@ -171,7 +171,7 @@ async function run(opts: EvaluateCliOptions): Promise<void> {
         ]),
       );
     }
-    if (opts.out) out.report = { json: written![0], markdown: written![1], html: written![2] };
+    if (opts.out) out.report = { json: written[0], markdown: written[1], html: written[2] };
     if (attachTo) out.attached = attachTo;
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } else if (!opts.quiet) {
