@@ -49,9 +49,10 @@ function syntaxErrorOf(text: string): string {
 export function installJsonParser(app: FastifyInstance, bodyLimit: number): void {
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser(["application/json"]);
-  // Also accepts "+json" media types (application/merge-patch+json, ...).
+  // Also accepts "+json" media types (application/merge-patch+json, ...). Fastify tests the pattern
+  // against the whole header, parameters included.
   app.addContentTypeParser(
-    /^application\/([\w.-]+\+)?json$/,
+    /^application\/([\w.-]+\+)?json\s*(;.*)?$/i,
     { parseAs: "buffer", bodyLimit },
     (request, raw, done) => {
       const charset = /charset=["']?([^;"'\s]+)/i.exec(request.headers["content-type"] ?? "")?.[1];

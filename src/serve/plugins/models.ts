@@ -28,10 +28,18 @@ function describeActive(active: ActiveModel) {
   };
 }
 
+/** Same model: same id and the same file, or the same content (version = content hash). */
+function isActive(entry: ModelEntry, active: ActiveModel): boolean {
+  if (entry.id !== active.entry.id) return false;
+  return (
+    entry.spec === active.entry.spec || (entry.version !== null && entry.version === active.entry.version)
+  );
+}
+
 function describeEntry(entry: ModelEntry, active: ActiveModel) {
   return {
     id: entry.id,
-    active: entry.id === active.entry.id && entry.spec === active.entry.spec,
+    active: isActive(entry, active),
     version: entry.version,
     family: entry.family,
     modelId: entry.modelId,
@@ -107,8 +115,7 @@ export async function modelRoutes(app: FastifyInstance, ctx: ServeContext): Prom
       const active = holder.current;
       const entries = await source.list();
       // The active model may come from outside the folder (--model path): list it too.
-      if (!entries.some((e) => e.id === active.entry.id && e.spec === active.entry.spec))
-        entries.unshift(active.entry);
+      if (!entries.some((e) => isActive(e, active))) entries.unshift(active.entry);
       return {
         source: { kind: source.kind, location: source.location },
         active: describeActive(active),
