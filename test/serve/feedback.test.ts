@@ -112,7 +112,10 @@ describe("feedback", () => {
     const empty = mkdtempSync(join(tmpdir(), "sentiment-nofeedback-"));
     const errors: string[] = [];
     const write = process.stderr.write;
-    process.stderr.write = ((s: string) => errors.push(s)) as typeof process.stderr.write;
+    process.stderr.write = ((s: string) => {
+      errors.push(s);
+      return true;
+    }) as typeof process.stderr.write;
     try {
       expect(await main(["feedback", "export", "--data-dir", empty])).toBe(2);
       expect(await main(["feedback", "export", "--format", "xml", "--data-dir", t.dataDir])).toBe(2);
