@@ -26,6 +26,8 @@ export const PRESETS: Record<string, Preset> = {
       minDf: 3,
       C: 0.3,
       ratingEpochs: 8,
+      augmentSentences: 2,
+      augmentWeight: 0.15,
     },
   },
 };

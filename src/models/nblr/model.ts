@@ -15,8 +15,10 @@ import {
   tokenize,
   tokenizeWithOffsets,
 } from "../../text/preprocess.ts";
+import { sentences } from "../../text/sentences.ts";
 import { ModelFileError, UserError } from "../../util/errors.ts";
 import { decodeFloat16, encodeFloat16 } from "../../util/float16.ts";
+import { rng, shuffle } from "../../util/random.ts";
 import { fitPlatt, IDENTITY_PLATT, type Platt, sigmoid } from "../calibration.ts";
 import type {
   Explanation,
@@ -51,6 +53,13 @@ export const NblrParamsSchema = z.object({
   tolerance: z.number().positive().default(0.1),
   /** Keep only the most influential features in the saved model (size vs accuracy). */
   maxFeatures: z.number().int().positive().optional(),
+  /**
+   * Extra training examples per review: up to this many of its sentences, each labelled like the
+   * review. Teaches the model what short texts look like, which full-length IMDb reviews do not.
+   */
+  augmentSentences: z.number().int().min(0).default(0),
+  /** Weight (relative C) of the sentence examples: they are noisier than whole reviews. */
+  augmentWeight: z.number().positive().max(1).default(0.3),
   seed: z.number().int().default(0),
 });
 export type NblrParams = z.infer<typeof NblrParamsSchema>;
@@ -72,10 +81,26 @@ function labelsOf(reviews: readonly Review[]): Uint8Array {
   });
 }
 
+const AUGMENTED = "#sentence";
+
+/** Add up to `k` random sentences (of 3+ words) of each review as extra examples with its labels. */
+function augmentWithSentences(reviews: readonly Review[], k: number, seed: number): Review[] {
+  const random = rng(seed + 1);
+  const out: Review[] = [...reviews];
+  for (const r of reviews) {
+    const candidates = sentences(r.text).filter((s) => s.split(/\s+/).length >= 3);
+    shuffle(candidates, random);
+    for (const s of candidates.slice(0, k)) out.push({ id: `${r.id}${AUGMENTED}`, text: s, label: r.label });
+  }
+  return out;
+}
+
 function requireBothClasses(labels: Uint8Array, split: string): void {
   const positives = labels.reduce((s, y) => s + y, 0);
   if (positives === 0 || positives === labels.length) {
-    throw new UserError(`the ${split} split needs positive and negative reviews (got ${labels.length}, ${positives} positive)`);
+    throw new UserError(
+      `the ${split} split needs positive and negative reviews (got ${labels.length}, ${positives} positive)`,
+    );
   }
 }
 
@@ -122,6 +147,8 @@ export class NblrModel implements SentimentModel {
   async fit(data: FitData, options: FitOptions = {}): Promise<Record<string, number>> {
     const started = performance.now();
     const p = this.params;
+    if (p.augmentSentences > 0)
+      data = { ...data, train: augmentWithSentences(data.train, p.augmentSentences, p.seed) };
     const dim = 2 ** p.ngrams.hashBits;
     const progress = options.onProgress;
     this.onRatingEpoch = progress;
@@ -140,6 +167,9 @@ export class NblrModel implements SentimentModel {
     const xTrainRaw = featurizeAll(data.train, 0);
     const xValRaw = featurizeAll(data.validation, data.train.length);
     progress?.({ phase: "featurize", done: total, total });
+    const weightsTrain = Float32Array.from(data.train, (r) =>
+      r.id.endsWith(AUGMENTED) ? p.augmentWeight : 1,
+    );
     const ratingsTrain = Float64Array.from(data.train, (r) => r.rating ?? Number.NaN);
     const ratingsVal = Float64Array.from(data.validation, (r) => r.rating ?? Number.NaN);
 
@@ -157,6 +187,7 @@ export class NblrModel implements SentimentModel {
     for (const [k, C] of grid.entries()) {
       const weights = fitLogisticDual(xTrain, r, yTrain, buckets.length, {
         C,
+        sampleWeights: weightsTrain,
         maxEpochs: p.maxEpochs,
         tolerance: p.tolerance,
         seed: p.seed,
@@ -185,6 +216,7 @@ export class NblrModel implements SentimentModel {
     let final: {
       xs: BinaryCsr;
       ys: Uint8Array;
+      weights: Float32Array;
       ratings: Float64Array;
       buckets: Uint32Array;
       r: Float32Array;
@@ -197,18 +229,22 @@ export class NblrModel implements SentimentModel {
       const ratings = new Float64Array(ys.length);
       ratings.set(ratingsTrain);
       ratings.set(ratingsVal, ratingsTrain.length);
+      const weights = new Float32Array(ys.length).fill(1);
+      weights.set(weightsTrain);
       final = {
         xs: all.x,
         ys,
+        weights,
         ratings,
         buckets: all.buckets,
         r: nbRatio(all.x, ys, all.buckets.length, p.nbAlpha),
       };
     } else {
-      final = { xs: xTrain, ys: yTrain, ratings: ratingsTrain, buckets, r };
+      final = { xs: xTrain, ys: yTrain, weights: weightsTrain, ratings: ratingsTrain, buckets, r };
     }
     const classFit = fitLogisticDual(final.xs, final.r, final.ys, final.buckets.length, {
       C: best.C,
+      sampleWeights: final.weights,
       maxEpochs: p.maxEpochs,
       tolerance: p.tolerance,
       seed: p.seed,

@@ -27,6 +27,8 @@ export interface SolverOptions {
   /** Stop when the largest projected gradient of an epoch falls below this. */
   tolerance?: number;
   seed?: number;
+  /** Per-example weights (scale each example's C); default 1. */
+  sampleWeights?: Float32Array;
   onEpoch?: (epoch: number, gradientMax: number) => void;
 }
 
@@ -76,10 +78,10 @@ export function fitLogisticDual(
   dim: number,
   options: SolverOptions,
 ): LinearWeights {
-  const { C } = options;
   const maxEpochs = options.maxEpochs ?? 50;
   const eps = options.tolerance ?? 0.05;
   const n = x.rows;
+  const upper = (i: number) => options.C * (options.sampleWeights ? options.sampleWeights[i] : 1);
   const w = new Float64Array(dim);
   let bias = 0;
   // alpha[2i] is α_i, alpha[2i+1] is C - α_i (kept separately for precision near the bounds).
@@ -88,6 +90,7 @@ export function fitLogisticDual(
   const y = new Int8Array(n);
   for (let i = 0; i < n; i++) {
     y[i] = labels[i] ? 1 : -1;
+    const C = upper(i);
     alpha[2 * i] = Math.min(0.001 * C, 1e-8);
     alpha[2 * i + 1] = C - alpha[2 * i];
     xx[i] = rowSquaredNorm(x, scale, i);
@@ -106,6 +109,7 @@ export function fitLogisticDual(
       const i = order[s];
       const yi = y[i];
       const a = xx[i];
+      const C = upper(i);
       const b = yi * rowDot(x, scale, w, bias, i);
       let ind1 = 2 * i;
       let ind2 = 2 * i + 1;
