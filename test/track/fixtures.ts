@@ -1,6 +1,8 @@
 // Small real data and models for the tracking, pipeline and tuning tests: synthetic reviews whose
 // sentiment is carried by a few words (learnable in milliseconds), grouped into "movies" so
 // movie-disjoint splits work, and a real nblr model trained on them.
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Review } from "../../src/data/types.ts";
 import { trainModel } from "../../src/train/train.ts";
@@ -53,4 +55,21 @@ export async function tinyModel(dir: string, seed = 0, file = "model.sentiment")
   const path = join(dir, file);
   await result.model.save(path);
   return path;
+}
+
+/** A tiny aclImdb folder (train split only) built from the synthetic reviews. */
+export function tinyImdbFolder(n = 120): string {
+  const root = join(mkdtempSync(join(tmpdir(), "imdb-")), "aclImdb");
+  const urls: Record<string, string[]> = { pos: [], neg: [] };
+  syntheticReviews(n, 7).forEach((r) => {
+    const folder = r.label ? "pos" : "neg";
+    const dir = join(root, "train", folder);
+    mkdirSync(dir, { recursive: true });
+    const id = urls[folder].length;
+    writeFileSync(join(dir, `${id}_${r.rating}.txt`), r.text);
+    urls[folder].push(`http://www.imdb.com/title/${r.group}/usercomments`);
+  });
+  for (const f of ["pos", "neg"])
+    writeFileSync(join(root, "train", `urls_${f}.txt`), `${urls[f].join("\n")}\n`);
+  return root;
 }

@@ -1,7 +1,10 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import type { ProgressEvent } from "../../models/model.ts";
+import { openTracker } from "../../track/open.ts";
+import { trainTracked } from "../../track/trainRun.ts";
 import { presetNames } from "../../train/presets.ts";
-import { trainModel } from "../../train/train.ts";
+import { type TrainResult, trainModel } from "../../train/train.ts";
 import { UserError } from "../../util/errors.ts";
 import { createProgress } from "../progress.ts";
 
@@ -33,29 +36,56 @@ export function register(program: Command): void {
     )
     .option("--json", "print one JSON object with the fit metrics")
     .option("--quiet", "no progress output")
+    .option("--experiment <name>", "tracking experiment", "train")
+    .option("--run-name <name>", "tracking run name")
+    .option("--tracking-uri <uri>", "tracking store (default: $MLFLOW_TRACKING_URI, else ./mlruns)")
+    .option("--no-track", "do not record the run in the experiment tracker")
     .action(async (opts) => {
       const progress = createProgress(opts);
-      const result = await trainModel({
+      const out = resolve(opts.out);
+      const trainOptions = {
         family: opts.family,
         preset: opts.preset,
         hyperparameters: parseParams(opts.params),
         dataPath: opts.data,
         seed: Number(opts.seed),
         validationFraction: Number(opts.validationFraction),
-        onProgress: (e) => progress.update(e),
-      });
+        onProgress: (e: ProgressEvent) => progress.update(e),
+      };
+      // Tracked by default (params, per-step metrics, dataset sha256, model artifact); see src/track.
+      let runId: string | undefined;
+      let result: TrainResult;
+      if (opts.track) {
+        const tracker = await openTracker(opts.trackingUri);
+        try {
+          const tracked = await trainTracked({
+            ...trainOptions,
+            tracker,
+            out,
+            run: { experiment: opts.experiment, name: opts.runName },
+          });
+          result = tracked.result;
+          runId = tracked.runId;
+        } finally {
+          await tracker.close();
+        }
+      } else {
+        result = await trainModel(trainOptions);
+        await result.model.save(out);
+      }
       progress.stop();
-      const out = resolve(opts.out);
-      await result.model.save(out);
       const summary = {
         model: out,
         id: result.model.metadata().id,
         seconds: result.seconds,
+        ...(runId ? { runId } : {}),
         ...result.metrics,
       };
       if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
       else if (!opts.quiet) {
         process.stdout.write(`saved ${out} (${summary.id}) in ${result.seconds.toFixed(1)} s\n`);
+        if (runId)
+          process.stdout.write(`tracked as run ${runId} (sentiment runs show ${runId.slice(0, 8)})\n`);
         for (const [k, v] of Object.entries(result.metrics)) process.stdout.write(`  ${k}: ${v}\n`);
       }
     });
