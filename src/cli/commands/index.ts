@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { register as data } from "./data.ts";
 import { register as evaluate } from "./evaluate.ts";
 import { register as feedback } from "./feedback.ts";
+import { register as model } from "./model.ts";
 import { register as models } from "./models.ts";
 import { register as predict } from "./predict.ts";
 import { register as runs } from "./runs.ts";
@@ -11,4 +12,4 @@ import { register as train } from "./train.ts";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [train, predict, serve, feedback, evaluate, data, runs, models];
+export const commands: RegisterCommand[] = [train, predict, serve, feedback, evaluate, data, runs, models, model];
