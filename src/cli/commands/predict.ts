@@ -133,6 +133,11 @@ async function run(texts: string[], opts: PredictOptions): Promise<void> {
   const started = performance.now();
   const file = opts.out ? await openAtomicFile(opts.out) : undefined;
   const write: WriteChunk = file ? file.write : backpressureWriter(process.stdout);
+  // Ctrl-C must not leave a temp file behind (the target itself is only ever written by rename).
+  const onSigint = () => {
+    void (file?.abort() ?? Promise.resolve()).finally(() => process.exit(130));
+  };
+  process.once("SIGINT", onSigint);
   let summary: ScoreSummary;
   try {
     summary = await scoreStream({
@@ -150,6 +155,7 @@ async function run(texts: string[], opts: PredictOptions): Promise<void> {
     await file?.abort();
     throw err;
   } finally {
+    process.off("SIGINT", onSigint);
     progress.stop();
   }
   const seconds = (performance.now() - started) / 1000;
