@@ -20,7 +20,7 @@ import { toRawConfig } from "./config.ts";
 import { modelCard } from "./model-card.ts";
 import { batchTensors, DistilBertNetwork } from "./network.ts";
 import { type DistilBertParams, parseDistilBertParams } from "./params.ts";
-import { type EpochRecord, type Example, fineTune } from "./train.ts";
+import { type EpochRecord, type Example, fineTune, shuffled } from "./train.ts";
 
 export const DISTILBERT_FORMAT_VERSION = 1;
 const BINARY_LABELS = ["NEGATIVE", "POSITIVE"];
@@ -148,7 +148,12 @@ export class DistilBertModel implements SentimentModel {
       this.#state = DistilBertModel.#fromFiles(files, p, false);
     }
     const state = this.#state;
-    const train = p.maxTrainExamples ? data.train.slice(0, p.maxTrainExamples) : data.train;
+    // A seeded random subset: readers return reviews grouped by class, so a prefix could be one-sided.
+    const train = p.maxTrainExamples
+      ? shuffled(data.train.length, options.seed ?? p.seed)
+          .slice(0, p.maxTrainExamples)
+          .map((i) => data.train[i])
+      : data.train;
     const toExamples = (reviews: readonly Review[], phase: string): Example[] => {
       const out: Example[] = [];
       const pos = state.labels.scores.indexOf(1);
