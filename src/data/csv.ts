@@ -12,10 +12,34 @@ export interface ReadCsvOptions extends Omit<ReadTableOptions, "format"> {
   delimiter?: string;
 }
 
-function countNewlines(fields: Buffer[]): number {
-  let n = 0;
-  for (const f of fields) for (let i = f.indexOf(0x0a); i !== -1; i = f.indexOf(0x0a, i + 1)) n++;
-  return n;
+/** Occurrences of `byte` in the fields, and how many of them follow a CR (a CRLF pair). */
+function countNewlines(fields: Buffer[]): { lf: number; crlf: number } {
+  let lf = 0;
+  let crlf = 0;
+  for (const f of fields) {
+    for (let i = f.indexOf(0x0a); i !== -1; i = f.indexOf(0x0a, i + 1)) {
+      lf++;
+      if (i > 0 && f[i - 1] === 0x0d) crlf++;
+    }
+  }
+  return { lf, crlf };
+}
+
+/**
+ * Drop a leading UTF-8 BOM ourselves: csv-parse's `bom` option switches it to decoding strings,
+ * which would hide invalid UTF-8 from our per-row check.
+ */
+async function* withoutBom(input: ByteSource): AsyncGenerator<Buffer> {
+  let first = true;
+  for await (const chunk of input) {
+    let b =
+      typeof chunk === "string"
+        ? Buffer.from(chunk, "utf8")
+        : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    if (first && b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) b = b.subarray(3);
+    first = false;
+    yield b;
+  }
 }
 
 function checkHeader(names: string[], source: string): string[] {
@@ -42,10 +66,11 @@ export async function* readCsv(input: ByteSource, options: ReadCsvOptions = {}):
   const skipped: { row: number; reason: string }[] = [];
   let fatal: CsvError | undefined;
   let lastLine = 0; // line on which the previous record ended
+  // csv-parse counts a CRLF inside a quoted field as two lines; this is how far ahead it is.
+  let crlfInFields = 0;
   const parser = parse({
     encoding: null,
     delimiter: options.delimiter ?? ",",
-    bom: true,
     info: true,
     // Stray quotes inside unquoted fields (`a "quoted" word`) are common in review text; without
     // this csv-parse rejects the row and, as measured, loses the following rows too.
@@ -60,7 +85,7 @@ export async function* readCsv(input: ByteSource, options: ReadCsvOptions = {}):
       else skipped.push({ row: lastLine + 1, reason: `CSV syntax error: ${err.message}` });
     },
   });
-  const src = input instanceof Readable ? input : Readable.from(input);
+  const src = Readable.from(withoutBom(input));
   src.on("error", (err) => parser.destroy(err));
   src.pipe(parser);
 
@@ -69,8 +94,10 @@ export async function* readCsv(input: ByteSource, options: ReadCsvOptions = {}):
     for await (const item of parser as AsyncIterable<{ record: Buffer[]; info: { lines: number } }>) {
       for (const s of skipped.splice(0)) yield { kind: "error", ...s };
       const { record, info } = item;
-      const row = info.lines - countNewlines(record);
-      lastLine = info.lines;
+      const nl = countNewlines(record);
+      crlfInFields += nl.crlf;
+      lastLine = info.lines - crlfInFields;
+      const row = lastLine - nl.lf;
       const decoded = record.map((b) => decodeUtf8(b));
       if (!header) {
         if (decoded.some((d) => d === undefined))

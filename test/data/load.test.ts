@@ -113,6 +113,20 @@ describe("loadReviews: CSV", () => {
     expect(gz.reviews).toEqual([{ id: "2", text: "hello" }]);
   });
 
+  it("handles a UTF-8 BOM and CRLF line ends (spreadsheet exports), with correct line numbers", async () => {
+    const content = Buffer.concat([
+      Buffer.from('\uFEFFtext,label\r\n"two\r\nlines",pos\r\n,neg\r\nlast,neg\r\n'),
+      Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x2c, 0x31, 0x0d, 0x0a]), // line 6: Latin-1 "café,1"
+    ]);
+    const { reviews, skipped } = await loadReviews(file("excel.csv", content));
+    expect(reviews).toEqual([
+      { id: "2", text: "two\r\nlines", label: 1 },
+      { id: "5", text: "last", label: 0 },
+    ]);
+    expect(skipped.map((s) => s.row)).toEqual([4, 6]);
+    expect(skipped[1].reason).toMatch(/not valid UTF-8/);
+  });
+
   it("is a DataError for an empty file", async () => {
     await expect(loadReviews(file("empty.csv", ""))).rejects.toThrow(DataError);
   });
