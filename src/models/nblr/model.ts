@@ -273,7 +273,8 @@ export class NblrModel implements SentimentModel {
       val_rating_mae: maeN ? maeSum / maeN : Number.NaN,
       C: best.C,
       features: this.fitted!.buckets.length,
-      train_reviews: final.ys.length,
+      train_reviews: final.weights.filter((w) => w === 1).length,
+      train_examples: final.ys.length,
       fit_seconds: (performance.now() - started) / 1000,
     };
     this.meta = this.buildMetadata(metrics, data.dataSha256);
