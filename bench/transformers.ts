@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { ensureBuilt } from "../packages/torch/scripts/build.mjs";
 import { getNumThreads, libtorchVersion } from "../packages/torch/src/index.ts";
 import { readImdb } from "../src/data/imdb.ts";
 import { resolveDataPath } from "../src/data/paths.ts";
@@ -90,6 +91,7 @@ function flopsPerToken(dim: number, hidden: number, layers: number, t: number): 
 }
 
 async function main(): Promise<void> {
+  ensureBuilt({ log }); // the libtorch addon, built on first use like the libtorch tests do
   const lines: string[] = [];
   const started = new Date();
   const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");

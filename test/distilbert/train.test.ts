@@ -10,6 +10,7 @@ import { type Example, GroupedAdamW, trainStep } from "../../src/models/distilbe
 import { loadModel } from "../../src/models/registry.ts";
 import { UserError } from "../../src/util/errors.ts";
 import { FIXTURE_DIR } from "../hf/fixture.ts";
+import { hasTorch, torchSkipReason } from "../torch/setup.ts";
 
 const POS = [
   "A wonderful, moving film with superb acting.",
@@ -32,14 +33,15 @@ let tmp: string;
 let base: DistilBertModel;
 let examples: Example[];
 beforeAll(async () => {
+  if (!hasTorch) return;
   tmp = mkdtempSync(join(tmpdir(), "distilbert-"));
   base = await DistilBertModel.load(FIXTURE_DIR);
   // A hard batch: the fixture's labels flipped, so every step has a real gradient to follow.
   examples = reviews.map((r) => ({ ids: base.encoder.encode(r.text), label: r.label === 1 ? 0 : 1 }));
 });
 afterAll(async () => {
-  await base.dispose();
-  rmSync(tmp, { recursive: true, force: true });
+  await base?.dispose();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
 function snapshot(m: DistilBertModel): Map<string, Float32Array> {
@@ -50,7 +52,7 @@ function changed(a: Map<string, Float32Array>, b: Map<string, Float32Array>): st
   return [...a.keys()].filter((k) => !a.get(k)!.every((v, i) => Object.is(v, b.get(k)![i])));
 }
 
-describe("two-phase fine-tuning", () => {
+describe.skipIf(!hasTorch)(`two-phase fine-tuning${torchSkipReason ? ` (${torchSkipReason})` : ""}`, () => {
   it("phase 1: a step changes only the head; the frozen encoder is bit-identical", async () => {
     const m = await DistilBertModel.load(FIXTURE_DIR);
     try {
