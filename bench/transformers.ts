@@ -119,6 +119,10 @@ async function main(): Promise<void> {
       log("ONNX throughput...");
       const tp = await throughput(m, texts, SINGLE);
       onnxHeadTail = tp.probs;
+      const q8model = await HfModel.load(`${FIXTURE}?dtype=q8`, { longText, batchSize: 32 });
+      const q8 = await throughput(q8model, texts, SINGLE);
+      await q8model.dispose();
+      const agree = test.filter((_, i) => q8.probs[i] >= 0.5 === tp.probs[i] >= 0.5).length;
       const toks = tokensOf(m);
       const mean = toks.reduce((a, b) => a + b, 0) / toks.length;
       const over = toks.filter((t) => t > m.maxLength).length;
@@ -127,6 +131,10 @@ async function main(): Promise<void> {
         "| --- | --- | --- |",
         `| one review per call (${SINGLE}) | ${tp.singlePerSec.toFixed(1)} | ${tp.p50.toFixed(1)} ms |`,
         `| batched, 32 windows per call (${SAMPLE}) | ${tp.batchedPerSec.toFixed(1)} | — |`,
+        `| int8 weights (onnx/model_quantized.onnx), one per call | ${q8.singlePerSec.toFixed(1)} | ${q8.p50.toFixed(1)} ms |`,
+        `| int8 weights, batched | ${q8.batchedPerSec.toFixed(1)} | — |`,
+        "",
+        `int8 vs fp32 on the sample: accuracy ${ci(accuracy(q8.probs, test), test.length)} vs ${ci(accuracy(tp.probs, test), test.length)}; labels agree on ${pct(agree / test.length)} of reviews.`,
         "",
         `The sample's reviews average ${mean.toFixed(0)} word pieces; ${pct(over / toks.length)} are longer than the ${m.maxLength}-token window.`,
         "",
