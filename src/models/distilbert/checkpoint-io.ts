@@ -9,7 +9,8 @@ import type { PreTrainedTokenizer } from "@huggingface/transformers";
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from "../../../packages/torch/src/index.ts";
 import { writeFileAtomic } from "../../util/atomic.ts";
 import { ModelFileError } from "../../util/errors.ts";
-import { type DownloadEvent, fetchCheckpointFiles, loadTokenizerFrom } from "../hf/hub.ts";
+import type { DownloadEvent } from "../hf/hub.ts";
+import { fetchCheckpointFiles, loadTokenizerFrom } from "../hf/hub-files.ts";
 import { type DistilBertConfig, parseDistilBertConfig, type RawDistilBertConfig } from "./config.ts";
 
 export const RECORD_FILE = "sentiment-distilbert.json";

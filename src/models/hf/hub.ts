@@ -1,12 +1,11 @@
 // Finds a Hugging Face checkpoint (local folder or hub id), downloads and caches it when allowed, and
-// loads its tokenizer and ONNX model through transformers.js. The only file of the family that touches
-// transformers.js' global `env`; it does so under a lock so concurrent loads cannot see each other's
-// settings, and it turns the library's generic errors into ones a user can act on.
+// loads its tokenizer and ONNX model through transformers.js. transformers.js settings are a global
+// `env`, so every change to it happens under `serialised` (also used by hub-files.ts) and is undone
+// after the load; the library's generic errors are turned into ones a user can act on.
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { PreTrainedModel, PreTrainedTokenizer, ProgressInfo } from "@huggingface/transformers";
 import { cacheDir } from "../../data/paths.ts";
-import { writeFileAtomic } from "../../util/atomic.ts";
 import { ModelFileError, UserError } from "../../util/errors.ts";
 import { type HfOptions, isOffline } from "./options.ts";
 
@@ -46,7 +45,7 @@ export function hubCacheDir(): string {
   return join(cacheDir(), "hf");
 }
 
-function hubEndpoint(): string {
+export function hubEndpoint(): string {
   const e = process.env.HF_ENDPOINT || DEFAULT_ENDPOINT;
   return e.endsWith("/") ? e : `${e}/`;
 }
@@ -101,13 +100,13 @@ function onnxFound(dir: string): string {
 
 let lock: Promise<unknown> = Promise.resolve();
 /** Run `fn` after every earlier load has finished (transformers.js settings are process-global). */
-function serialised<T>(fn: () => Promise<T>): Promise<T> {
+export function serialised<T>(fn: () => Promise<T>): Promise<T> {
   const run = lock.then(fn, fn);
   lock = run.catch(() => undefined);
   return run;
 }
 
-function describeCause(err: unknown): string {
+export function describeCause(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const cause = err.cause instanceof Error ? `: ${err.cause.message}` : "";
   return `${err.message}${cause}`;
@@ -235,93 +234,6 @@ export async function loadCheckpoint(
       throw explainLoadError(err, source, options.dtype);
     } finally {
       Object.assign(env, saved);
-    }
-  });
-}
-
-/** Every file of a checkpoint folder, relative to it, for copying a checkpoint on save. */
-export function checkpointFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const entry of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, entry.name);
-      if (entry.isDirectory()) walk(p);
-      else if (entry.isFile() && !entry.name.endsWith(".tmp")) out.push(relative(dir, p));
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
-
-export interface FetchOptions {
-  offline?: boolean;
-  revision?: string;
-  onDownload?: (e: DownloadEvent) => void;
-}
-
-/**
- * Make the named files of a checkpoint available on disk and return its folder: a local folder is
- * checked in place; a hub repo is downloaded file by file into the same cache transformers.js uses
- * (so the tokenizer loads from there too). For files transformers.js has no loader for, such as
- * model.safetensors for the libtorch DistilBERT.
- * @throws UserError naming the first required file that is missing, or why it could not be downloaded.
- */
-export async function fetchCheckpointFiles(
-  spec: string,
-  files: readonly { name: string; required: boolean }[],
-  o: FetchOptions = {},
-): Promise<CheckpointSource> {
-  const revision = o.revision ?? "main";
-  const source = resolveSource(spec, revision);
-  const offline = isOffline({ offline: o.offline });
-  for (const { name, required } of files) {
-    const path = join(source.dir, name);
-    if (existsSync(path)) continue;
-    if (source.kind === "local") {
-      if (required) throw new ModelFileError(`${source.dir} is missing ${name}`);
-      continue;
-    }
-    if (offline) {
-      if (!required) continue;
-      throw new UserError(
-        `${name} of hf checkpoint "${source.ref}" is not in the cache (${source.dir}) and offline mode is on; go online once or pass a local folder`,
-      );
-    }
-    const url = `${hubEndpoint()}${source.ref}/resolve/${encodeURIComponent(revision)}/${name}`;
-    let res: Response;
-    try {
-      const token = process.env.HF_TOKEN ?? process.env.HF_ACCESS_TOKEN;
-      res = await fetch(url, token ? { headers: { Authorization: `Bearer ${token}` } } : {});
-    } catch (err) {
-      throw new UserError(
-        `cannot download ${name} of "${source.ref}" from ${hubEndpoint()} (${describeCause(err)}); connect to the network, set HF_ENDPOINT to a reachable mirror, or pass a local folder`,
-      );
-    }
-    if (res.status === 404 && !required) continue;
-    if (!res.ok) {
-      throw new UserError(
-        `cannot download ${name} of "${source.ref}": HTTP ${res.status} from ${url}${res.status === 401 || res.status === 403 ? " (private or gated: set HF_TOKEN)" : ""}`,
-      );
-    }
-    const body = new Uint8Array(await res.arrayBuffer());
-    o.onDownload?.({ file: name, loaded: body.length, total: body.length });
-    await writeFileAtomic(path, body);
-  }
-  return source;
-}
-
-/** The tokenizer of a checkpoint folder already on disk (tokenizer.json + tokenizer_config.json). */
-export async function loadTokenizerFrom(dir: string): Promise<PreTrainedTokenizer> {
-  const { env, AutoTokenizer } = await import("@huggingface/transformers");
-  return serialised(async () => {
-    const saved = env.allowLocalModels;
-    env.allowLocalModels = true;
-    try {
-      return await AutoTokenizer.from_pretrained(resolve(dir), { local_files_only: true });
-    } catch (err) {
-      throw new ModelFileError(`cannot load the tokenizer in ${dir}: ${describeCause(err)}`);
-    } finally {
-      env.allowLocalModels = saved;
     }
   });
 }

@@ -7,7 +7,7 @@ import { copyFile, mkdir, rename, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { writeFileAtomic } from "../../util/atomic.ts";
 import { ModelFileError } from "../../util/errors.ts";
-import { checkpointFiles } from "./hub.ts";
+import { checkpointFiles } from "./hub-files.ts";
 
 export const SAVED_OPTIONS_FILE = "sentiment-hf.json";
 
