@@ -33,6 +33,7 @@ export interface ModelCard {
     source: string;
     gitCommit: string | null;
     parentRunId: string | null;
+    pipelineRunId: string | null;
     /** Pipeline artifact lineage when registered by `sentiment pipeline run`. */
     pipeline: unknown;
   };
@@ -254,7 +255,9 @@ export async function modelCard(tracker: Tracker, name: string, version: number)
   }
   const runMetrics = Object.fromEntries(Object.entries(run?.metrics ?? {}).map(([k, m]) => [k, m.value]));
   let pipeline: unknown = null;
-  const lineage = run?.tags["pipeline.lineage"];
+  // Registered by the pipeline: its run (not the training run) holds the lineage of every step.
+  const pipelineRun = v.tags["pipeline.run_id"] ? await tracker.getRun(v.tags["pipeline.run_id"]) : undefined;
+  const lineage = pipelineRun?.tags["pipeline.lineage"] ?? run?.tags["pipeline.lineage"];
   if (lineage) {
     try {
       pipeline = JSON.parse(lineage);
@@ -277,6 +280,7 @@ export async function modelCard(tracker: Tracker, name: string, version: number)
       source: v.source,
       gitCommit: run?.tags["mlflow.source.git.commit"] ?? null,
       parentRunId: run?.tags["mlflow.parentRunId"] ?? null,
+      pipelineRunId: pipelineRun?.info.runId ?? null,
       pipeline,
     },
     aliases: v.aliases,

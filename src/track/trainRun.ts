@@ -29,6 +29,7 @@ export function logNumbers(run: ActiveRun, metrics: Record<string, unknown>, ste
 export function flattenParams(obj: Record<string, unknown>, prefix = ""): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj)) {
+    if (v === undefined) continue;
     const key = metricKey(`${prefix}${k}`);
     if (v !== null && typeof v === "object" && !Array.isArray(v))
       Object.assign(out, flattenParams(v as Record<string, unknown>, `${key}.`));

@@ -5,6 +5,7 @@ import { register as evaluate } from "./evaluate.ts";
 import { register as feedback } from "./feedback.ts";
 import { register as model } from "./model.ts";
 import { register as models } from "./models.ts";
+import { register as pipeline } from "./pipeline.ts";
 import { register as predict } from "./predict.ts";
 import { register as runs } from "./runs.ts";
 import { register as serve } from "./serve.ts";
@@ -12,4 +13,15 @@ import { register as train } from "./train.ts";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [train, predict, serve, feedback, evaluate, data, runs, models, model];
+export const commands: RegisterCommand[] = [
+  train,
+  predict,
+  serve,
+  feedback,
+  evaluate,
+  data,
+  runs,
+  models,
+  model,
+  pipeline,
+];
