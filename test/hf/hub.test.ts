@@ -2,65 +2,33 @@
 // (<endpoint>/<owner>/<name>/resolve/<revision>/<file>), with HF_ENDPOINT (-> transformers.js'
 // env.remoteHost) pointing at it and the cache in a temp dir.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HfModel } from "../../src/models/hf/index.ts";
 import { ModelFileError, UserError } from "../../src/util/errors.ts";
+import { type FakeHub, startFakeHub, withEnv } from "./fake-hub.ts";
 import { FIXTURE_DIR, reference } from "./fixture.ts";
 
-let server: Server;
+let hub: FakeHub;
 let endpoint: string;
 let cache: string;
-const requests: string[] = [];
-const saved = {
-  endpoint: process.env.HF_ENDPOINT,
-  cache: process.env.SENTIMENT_CACHE,
-  offline: process.env.HF_HUB_OFFLINE,
-};
-
-// Repos the fake hub knows: "full" has everything, "no-onnx" lacks ONNX weights.
-function serve(path: string): Buffer | undefined {
-  const m = /^\/test-org\/([\w-]+)\/resolve\/main\/(.+)$/.exec(path);
-  if (!m) return undefined;
-  const [, repo, file] = m;
-  if (repo.startsWith("no-onnx") && file.startsWith("onnx/")) return undefined;
-  if (!repo.startsWith("full") && !repo.startsWith("no-onnx")) return undefined;
-  const local = join(FIXTURE_DIR, file);
-  return existsSync(local) ? readFileSync(local) : undefined;
-}
+let restoreEnv: () => void;
+const requests = () => hub.requests;
 
 beforeAll(async () => {
   cache = mkdtempSync(join(tmpdir(), "hf-cache-"));
-  process.env.SENTIMENT_CACHE = cache;
-  delete process.env.HF_HUB_OFFLINE;
-  server = createServer((req, res) => {
-    requests.push(req.url ?? "");
-    const body = serve(decodeURIComponent(req.url ?? ""));
-    if (!body) {
-      res.writeHead(404).end("Entry not found");
-      return;
-    }
-    res.writeHead(200, { "content-length": body.length }).end(body);
-  });
-  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  process.env.HF_ENDPOINT = endpoint;
+  hub = await startFakeHub();
+  endpoint = hub.endpoint;
+  restoreEnv = withEnv({ SENTIMENT_CACHE: cache, HF_HUB_OFFLINE: undefined, HF_ENDPOINT: endpoint });
 });
 
 afterAll(async () => {
-  await new Promise((ok) => server.close(ok));
+  await hub.close();
   rmSync(cache, { recursive: true, force: true });
-  for (const [k, v] of [
-    ["HF_ENDPOINT", saved.endpoint],
-    ["SENTIMENT_CACHE", saved.cache],
-    ["HF_HUB_OFFLINE", saved.offline],
-  ] as const) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv();
 });
 
 describe("hf checkpoints from the hub", () => {
@@ -75,10 +43,10 @@ describe("hf checkpoints from the hub", () => {
     } finally {
       await model.dispose();
     }
-    expect(requests.some((r) => r === "/test-org/full/resolve/main/onnx/model.onnx")).toBe(true);
+    expect(requests().some((r) => r === "/test-org/full/resolve/main/onnx/model.onnx")).toBe(true);
     expect(existsSync(join(cache, "hf", "test-org", "full", "onnx", "model.onnx"))).toBe(true);
 
-    const before = requests.length;
+    const before = requests().length;
     const offline = await HfModel.load("test-org/full?offline=1");
     try {
       const [p] = await offline.predictProba([reference.single[0].text]);
@@ -86,11 +54,11 @@ describe("hf checkpoints from the hub", () => {
     } finally {
       await offline.dispose();
     }
-    expect(requests.length).toBe(before);
+    expect(requests().length).toBe(before);
   });
 
   it("offline and not cached: a UserError that says so, without touching the network", async () => {
-    const before = requests.length;
+    const before = requests().length;
     await expect(HfModel.load("test-org/full-never-downloaded?offline=1")).rejects.toThrow(UserError);
     await expect(HfModel.load("test-org/full-never-downloaded?offline=1")).rejects.toThrow(
       /not in the cache.*offline mode/,
@@ -101,7 +69,7 @@ describe("hf checkpoints from the hub", () => {
     } finally {
       delete process.env.HF_HUB_OFFLINE;
     }
-    expect(requests.length).toBe(before);
+    expect(requests().length).toBe(before);
   });
 
   it("a repo without ONNX weights: says which file is missing and how to export it", async () => {
