@@ -1,5 +1,6 @@
 // Every CLI command, one module each. Add new commands here.
 import type { Command } from "commander";
+import { register as cv } from "./cv.ts";
 import { register as data } from "./data.ts";
 import { register as evaluate } from "./evaluate.ts";
 import { register as feedback } from "./feedback.ts";
@@ -10,6 +11,7 @@ import { register as predict } from "./predict.ts";
 import { register as runs } from "./runs.ts";
 import { register as serve } from "./serve.ts";
 import { register as train } from "./train.ts";
+import { register as tune } from "./tune.ts";
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -24,4 +26,6 @@ export const commands: RegisterCommand[] = [
   models,
   model,
   pipeline,
+  tune,
+  cv,
 ];

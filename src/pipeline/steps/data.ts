@@ -41,7 +41,7 @@ export async function sourceDigest(path: string): Promise<string> {
 }
 
 /** A seeded sample of whole groups (movies) holding about `limit` reviews. */
-function sampleByGroup(reviews: Review[], limit: number, seed: number): Review[] {
+export function sampleByGroup(reviews: Review[], limit: number, seed: number): Review[] {
   if (reviews.length <= limit) return reviews;
   const groups = new Map<string, Review[]>();
   for (const r of reviews) {
