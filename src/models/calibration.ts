@@ -18,19 +18,29 @@ export function fitPlatt(scores: ArrayLike<number>, labels: ArrayLike<number>): 
   for (let i = 0; i < n; i++) nPos += labels[i] ? 1 : 0;
   const hi = (nPos + 1) / (nPos + 2);
   const lo = 1 / (n - nPos + 2);
+  const target = (i: number) => (labels[i] ? hi : lo);
+  // Cross-entropy against the smoothed targets, computed stably.
+  const objective = (a: number, b: number) => {
+    let f = 0;
+    for (let i = 0; i < n; i++) {
+      const z = a * scores[i] + b;
+      f += (1 - target(i)) * z + (z >= 0 ? Math.log1p(Math.exp(-z)) : -z + Math.log1p(Math.exp(z)));
+    }
+    return f;
+  };
   let a = 1;
   let b = 0;
+  let f = objective(a, b);
+  // Newton's method with backtracking (Lin, Lin & Weng 2007, "A note on Platt's probabilistic outputs").
   for (let iter = 0; iter < 100; iter++) {
-    // Gradient and Hessian of the mean log-loss in (a, b).
     let ga = 0;
     let gb = 0;
-    let haa = 1e-9;
+    let haa = 1e-12;
     let hab = 0;
-    let hbb = 1e-9;
+    let hbb = 1e-12;
     for (let i = 0; i < n; i++) {
-      const t = labels[i] ? hi : lo;
       const p = sigmoid(a * scores[i] + b);
-      const d = p - t;
+      const d = p - target(i);
       const w = p * (1 - p);
       ga += d * scores[i];
       gb += d;
@@ -38,12 +48,24 @@ export function fitPlatt(scores: ArrayLike<number>, labels: ArrayLike<number>): 
       hab += w * scores[i];
       hbb += w;
     }
+    if (Math.abs(ga) < 1e-8 && Math.abs(gb) < 1e-8) break;
     const det = haa * hbb - hab * hab;
-    const da = (hbb * ga - hab * gb) / det;
-    const db = (haa * gb - hab * ga) / det;
-    a -= da;
-    b -= db;
-    if (Math.abs(da) < 1e-10 && Math.abs(db) < 1e-10) break;
+    const da = -(hbb * ga - hab * gb) / det;
+    const db = -(haa * gb - hab * ga) / det;
+    let step = 1;
+    let improved = false;
+    while (step >= 1e-10) {
+      const fNew = objective(a + step * da, b + step * db);
+      if (fNew < f + 1e-4 * step * (ga * da + gb * db)) {
+        a += step * da;
+        b += step * db;
+        f = fNew;
+        improved = true;
+        break;
+      }
+      step /= 2;
+    }
+    if (!improved) break;
   }
   return { a, b };
 }

@@ -4,6 +4,7 @@
 // hyperparameters, `fit`, then `predictProba`; persist with `save` and the registry's `loadModel`.
 import type { Review } from "../data/types.ts";
 import type { PreprocessConfig } from "../text/preprocess.ts";
+import type { ModelFileContents } from "./modelFile.ts";
 
 export const LABELS = ["negative", "positive"] as const;
 export type Label = (typeof LABELS)[number];
@@ -107,6 +108,16 @@ export interface ModelFamily {
   load(path: string): Promise<SentimentModel>;
   /** True when `path` holds a model of this family (checked by magic bytes / layout, not by name). */
   canLoad(path: string): Promise<boolean>;
+  /** Build from an already parsed model file (families stored in the single-file container). */
+  fromContents?(contents: ModelFileContents, source: string): SentimentModel;
+}
+
+/**
+ * A model that keeps its out-of-sample, calibrated validation logits from `fit`, so an ensemble can
+ * learn how to weigh it without refitting it.
+ */
+export interface StackableModel extends SentimentModel {
+  validationLogits?: Float64Array;
 }
 
 /** Probabilities and ratings -> user-facing predictions. Shared by CLI and server. */

@@ -106,7 +106,15 @@ export function readModelMetadata(path: string): ModelMetadata {
 
 export function readModelFile(path: string, options: { tensors?: boolean } = {}): ModelFileContents {
   if (!existsSync(path)) throw new ModelFileError(`model file not found: ${path}`);
-  const buf = readFileSync(path);
+  return parseModelFile(readFileSync(path), path, options);
+}
+
+/** Parse a model file held in memory (e.g. a member embedded in an ensemble); `path` names it in errors. */
+export function parseModelFile(
+  buf: Buffer,
+  path: string,
+  options: { tensors?: boolean } = {},
+): ModelFileContents {
   if (buf.length < 16 + 32 || !buf.subarray(0, 8).equals(MAGIC)) {
     throw new ModelFileError(`${path} is not a sentiment model file (missing "SENTMODL" header)`);
   }

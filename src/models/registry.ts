@@ -25,6 +25,7 @@ export function familyNames(): string[] {
 }
 
 export async function getFamily(name: string): Promise<ModelFamily> {
+  await import("./families.ts");
   const loader = families.get(name);
   if (!loader)
     throw new ModelFileError(`unknown model family "${name}" (known: ${familyNames().join(", ")})`);

@@ -3,13 +3,16 @@ import { decodeFloat16, encodeFloat16, fromFloat16Bits, toFloat16Bits } from "..
 
 describe("float16", () => {
   it("round-trips representable values exactly", () => {
-    for (const v of [0, 1, -1, 0.5, 2048, -(2 ** -14), 2 ** -24, 65504]) expect(fromFloat16Bits(toFloat16Bits(v))).toBe(v);
+    for (const v of [0, 1, -1, 0.5, 2048, -(2 ** -14), 2 ** -24, 65504])
+      expect(fromFloat16Bits(toFloat16Bits(v))).toBe(v);
   });
 
   it("rounds other values within half-precision error", () => {
     const values = [0.1234, -3.14159, 1e-5, 123.456];
     const back = decodeFloat16(encodeFloat16(values));
-    values.forEach((v, i) => expect(Math.abs(back[i] - v)).toBeLessThanOrEqual(Math.abs(v) * 2 ** -11 + 6e-8));
+    values.forEach((v, i) =>
+      expect(Math.abs(back[i] - v)).toBeLessThanOrEqual(Math.abs(v) * 2 ** -11 + 6e-8),
+    );
   });
 
   it("maps overflow to infinity and keeps NaN", () => {

@@ -8,5 +8,6 @@ export const nblrFamily: ModelFamily = {
     "NB-weighted logistic regression on hashed word 1-3-grams (fast, exact explanations, rating head)",
   create: (hyperparameters) => new NblrModel(hyperparameters),
   load: (path) => NblrModel.load(path),
+  fromContents: (contents, source) => NblrModel.fromContents(contents, source),
   canLoad: async (path) => isModelFile(path) && readModelMetadata(path).family === FAMILY,
 };

@@ -129,3 +129,15 @@ export function remapRows(x: BinaryCsr, buckets: Uint32Array, dim: number): Bina
   for (let k = 0; k < buckets.length; k++) newId[buckets[k]] = k;
   return remapWith(x, newId);
 }
+
+/** Rows of `a` followed by rows of `b`. */
+export function concatRows(a: BinaryCsr, b: BinaryCsr): BinaryCsr {
+  const indptr = new Uint32Array(a.rows + b.rows + 1);
+  indptr.set(a.indptr);
+  const base = a.indices.length;
+  for (let i = 1; i <= b.rows; i++) indptr[a.rows + i] = base + b.indptr[i];
+  const indices = new Uint32Array(base + b.indices.length);
+  indices.set(a.indices);
+  indices.set(b.indices, base);
+  return { rows: a.rows + b.rows, indptr, indices };
+}

@@ -26,10 +26,10 @@ import type {
   FitOptions,
   ModelMetadata,
   ProgressEvent,
-  SentimentModel,
+  StackableModel,
 } from "../model.ts";
-import { readModelFile, writeModelFile } from "../modelFile.ts";
-import { compactColumns, featurize, nbRatio, remapRows, selectRows } from "./features.ts";
+import { type ModelFileContents, readModelFile, writeModelFile } from "../modelFile.ts";
+import { compactColumns, concatRows, featurize, nbRatio, remapRows, selectRows } from "./features.ts";
 import { type BinaryCsr, decisionFunction, fitLogisticDual, fitRidgeDual } from "./solver.ts";
 import { WeightTable } from "./table.ts";
 
@@ -104,17 +104,6 @@ function requireBothClasses(labels: Uint8Array, split: string): void {
   }
 }
 
-function concatRows(a: BinaryCsr, b: BinaryCsr): BinaryCsr {
-  const indptr = new Uint32Array(a.rows + b.rows + 1);
-  indptr.set(a.indptr);
-  const base = a.indices.length;
-  for (let i = 1; i <= b.rows; i++) indptr[a.rows + i] = base + b.indptr[i];
-  const indices = new Uint32Array(base + b.indices.length);
-  indices.set(a.indices);
-  indices.set(b.indices, base);
-  return { rows: a.rows + b.rows, indptr, indices };
-}
-
 function accuracy(scores: Float64Array, labels: Uint8Array): number {
   let ok = 0;
   for (let i = 0; i < scores.length; i++) if ((scores[i] > 0 ? 1 : 0) === labels[i]) ok++;
@@ -130,10 +119,12 @@ function logLoss(scores: Float64Array, labels: Uint8Array, platt: Platt): number
   return s / scores.length;
 }
 
-export class NblrModel implements SentimentModel {
+export class NblrModel implements StackableModel {
   readonly family = FAMILY;
   readonly params: NblrParams;
   private fitted?: Fitted;
+  /** Calibrated validation logits of the selection fit (out-of-sample), for stacking in ensembles. */
+  validationLogits?: Float64Array;
   private table?: WeightTable;
   private meta?: ModelMetadata;
   // predict() asks for probabilities and ratings of the same batch; both come from one pass, so the
@@ -202,6 +193,7 @@ export class NblrModel implements SentimentModel {
         best = { C, accuracy: acc, logLoss: ll, scores };
     }
     const platt = fitPlatt(best.scores, yVal);
+    this.validationLogits = best.scores.map((z) => platt.a * z + platt.b);
     const rating = this.fitRating(xTrain, r, ratingsTrain, buckets.length);
     const ratingVal = decisionFunction(xVal, r, rating.weights);
     let maeSum = 0;
@@ -475,7 +467,10 @@ export class NblrModel implements SentimentModel {
   }
 
   static async load(path: string): Promise<NblrModel> {
-    const { metadata, tensors } = readModelFile(path);
+    return NblrModel.fromContents(readModelFile(path), path);
+  }
+
+  static fromContents({ metadata, tensors }: ModelFileContents, path: string): NblrModel {
     if (metadata.family !== FAMILY)
       throw new ModelFileError(`${path} holds a "${metadata.family}" model, not "${FAMILY}"`);
     if (metadata.formatVersion > FORMAT_VERSION) {
