@@ -5,3 +5,5 @@ registerFamily("nblr", async () => (await import("./nblr/family.ts")).nblrFamily
 registerFamily("hf", async () => (await import("./hf/family.ts")).hfFamily);
 registerFamily("bilstm", async () => (await import("./bilstm/family.ts")).family);
 registerFamily("distilbert", async () => (await import("./distilbert/family.ts")).distilbertFamily);
+registerFamily("fasttext", async () => (await import("./fasttext/family.ts")).fastTextFamily);
+registerFamily("ensemble", async () => (await import("./ensemble/family.ts")).ensembleFamily);
