@@ -1,7 +1,7 @@
 // Streaming CSV/TSV reader on csv-parse. The parser works on raw bytes (encoding: null) so every
 // field is checked for valid UTF-8 by us, per row, instead of being silently "repaired" with U+FFFD.
 
-import { Readable } from "node:stream";
+import { pipeline, Readable, Transform } from "node:stream";
 import { type CsvError, parse } from "csv-parse";
 import { DataError } from "../util/errors.ts";
 import { type ByteSource, DEFAULT_MAX_LINE_BYTES, decodeUtf8 } from "./lines.ts";
@@ -26,20 +26,19 @@ function countNewlines(fields: Buffer[]): { lf: number; crlf: number } {
 }
 
 /**
- * Drop a leading UTF-8 BOM ourselves: csv-parse's `bom` option switches it to decoding strings,
+ * Drops a leading UTF-8 BOM ourselves: csv-parse's `bom` option switches it to decoding strings,
  * which would hide invalid UTF-8 from our per-row check.
  */
-async function* withoutBom(input: ByteSource): AsyncGenerator<Buffer> {
+function bomStripper(): Transform {
   let first = true;
-  for await (const chunk of input) {
-    let b =
-      typeof chunk === "string"
-        ? Buffer.from(chunk, "utf8")
-        : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-    if (first && b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) b = b.subarray(3);
-    first = false;
-    yield b;
-  }
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      let b = chunk;
+      if (first && b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) b = b.subarray(3);
+      first = false;
+      callback(null, b);
+    },
+  });
 }
 
 function checkHeader(names: string[], source: string): string[] {
@@ -85,9 +84,8 @@ export async function* readCsv(input: ByteSource, options: ReadCsvOptions = {}):
       else skipped.push({ row: lastLine + 1, reason: `CSV syntax error: ${err.message}` });
     },
   });
-  const src = Readable.from(withoutBom(input));
-  src.on("error", (err) => parser.destroy(err));
-  src.pipe(parser);
+  const src = input instanceof Readable ? input : Readable.from(input);
+  pipeline(src, bomStripper(), parser, () => undefined); // errors surface in the loop below
 
   let header: string[] | undefined;
   try {

@@ -49,7 +49,8 @@ function handle(req: IncomingMessage, res: ServerResponse) {
   if (behaviour.dropAfter !== undefined) {
     const n = behaviour.dropAfter;
     behaviour.dropAfter = undefined;
-    res.write(body.subarray(0, n), () => res.socket?.destroy());
+    // end(), not destroy(): a reset can make the client discard bytes it already received.
+    res.write(body.subarray(0, n), () => res.socket?.end());
     return;
   }
   res.end(body);
