@@ -6,29 +6,52 @@ export interface Preset {
   hyperparameters: Record<string, unknown>;
 }
 
+const PREPROCESS = {
+  version: 1,
+  stripHtml: true,
+  normalization: "NFKC",
+  lowercase: true,
+  placeholders: true,
+  emoji: true,
+  punctuation: true,
+  negation: true,
+};
+
+const DEFAULT_NBLR = {
+  preprocess: PREPROCESS,
+  ngrams: { minN: 1, maxN: 3, hashBits: 24 },
+  minDf: 3,
+  C: 0.3,
+  ratingEpochs: 8,
+  augmentSentences: 2,
+  augmentWeight: 0.15,
+};
+
 export const PRESETS: Record<string, Preset> = {
+  best: {
+    family: "ensemble",
+    description:
+      "NB-LR (default preset) + fastText-style model, stacked on validation; slower, more accurate",
+    hyperparameters: {
+      members: [
+        { family: "nblr", hyperparameters: DEFAULT_NBLR },
+        {
+          family: "fasttext",
+          hyperparameters: { preprocess: PREPROCESS, learningRate: 0.001, epochs: 3, dim: 32 },
+        },
+      ],
+    },
+  },
+  fasttext: {
+    family: "fasttext",
+    description: "fastText-style mean of hashed 1-2-gram embeddings (sparse Adam)",
+    hyperparameters: { preprocess: PREPROCESS, learningRate: 0.001, epochs: 3, dim: 32 },
+  },
   default: {
     family: "nblr",
     description:
-      "NB-weighted logistic regression, hashed word 1-3-grams, negation marking; the bundled model",
-    hyperparameters: {
-      preprocess: {
-        version: 1,
-        stripHtml: true,
-        normalization: "NFKC",
-        lowercase: true,
-        placeholders: true,
-        emoji: true,
-        punctuation: true,
-        negation: true,
-      },
-      ngrams: { minN: 1, maxN: 3, hashBits: 24 },
-      minDf: 3,
-      C: 0.3,
-      ratingEpochs: 8,
-      augmentSentences: 2,
-      augmentWeight: 0.15,
-    },
+      "NB-weighted logistic regression, hashed word 1-3-grams, negation marking, sentence augmentation; the bundled model",
+    hyperparameters: DEFAULT_NBLR,
   },
 };
 
