@@ -110,7 +110,12 @@ export function parsePipelineConfig(
   source = "pipeline config",
   baseDir = process.cwd(),
 ): PipelineConfig {
-  const result = PipelineConfigSchema.safeParse(raw ?? {});
+  // A section left with only comments ("notify:") parses as null: treat it as "all defaults".
+  const cleaned =
+    raw && typeof raw === "object" && !Array.isArray(raw)
+      ? Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== null))
+      : raw;
+  const result = PipelineConfigSchema.safeParse(cleaned ?? {});
   if (!result.success) throw new UserError(formatIssues(result.error, source));
   const config = result.data;
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));

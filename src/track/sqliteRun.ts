@@ -64,9 +64,17 @@ export class SqliteRun implements ActiveRun {
     return run;
   }
 
+  #lastBeat = Date.now();
+
   #beat(): void {
     if (this.#ended || !this.#store.db.open) return;
-    this.#store.db.prepare("UPDATE runs SET heartbeat = ? WHERE run_id = ?").run(Date.now(), this.runId);
+    this.#lastBeat = Date.now();
+    this.#store.db.prepare("UPDATE runs SET heartbeat = ? WHERE run_id = ?").run(this.#lastBeat, this.runId);
+  }
+
+  /** Heartbeat from write calls too: the timer cannot fire while a long synchronous computation runs. */
+  #beatIfDue(): void {
+    if (Date.now() - this.#lastBeat >= HEARTBEAT_MS) this.#beat();
   }
 
   #requireOpen(): void {
@@ -80,6 +88,7 @@ export class SqliteRun implements ActiveRun {
     this.#store.db
       .prepare("INSERT INTO metrics (run_id, key, value, is_nan, timestamp, step) VALUES (?, ?, ?, ?, ?, ?)")
       .run(this.runId, key, nan ? null : value, nan ? 1 : 0, timestamp, step);
+    this.#beatIfDue();
   }
 
   logMetrics(metrics: Record<string, number>, step = 0): void {

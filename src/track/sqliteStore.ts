@@ -27,6 +27,9 @@ import {
 
 /** A RUNNING run from another machine whose heartbeat is older than this is considered dead. */
 const REMOTE_STALE_MS = 60 * 60 * 1000;
+/** On this machine a live pid normally means a live writer, unless its heartbeat stopped this long
+ *  ago (the pid was reused by an unrelated process). */
+const LOCAL_STALE_MS = 6 * 60 * 60 * 1000;
 
 interface ExperimentRow {
   experiment_id: number;
@@ -95,7 +98,7 @@ export class SqliteTracker implements Tracker {
     const abs = resolve(dbPath);
     this.root = dirname(abs);
     mkdirSync(this.root, { recursive: true });
-    this.uri = `sqlite:///${abs.replace(/^\//, "/")}`;
+    this.uri = `sqlite:///${abs}`;
     try {
       this.db = new Database(abs, { timeout: 15_000 });
       this.db.pragma("journal_mode = WAL");
@@ -121,11 +124,11 @@ export class SqliteTracker implements Tracker {
     const rows = this.db
       .prepare("SELECT run_id, pid, host, heartbeat, start_time FROM runs WHERE status = 'RUNNING'")
       .all() as RunRow[];
-    const dead = rows.filter((r) =>
-      r.host === me && r.pid != null
-        ? !pidAlive(r.pid)
-        : (r.heartbeat ?? r.start_time) < now - REMOTE_STALE_MS,
-    );
+    const dead = rows.filter((r) => {
+      const last = r.heartbeat ?? r.start_time;
+      if (r.host === me && r.pid != null) return !pidAlive(r.pid) || last < now - LOCAL_STALE_MS;
+      return last < now - REMOTE_STALE_MS;
+    });
     const mark = this.db.prepare(
       "UPDATE runs SET status = 'FAILED', end_time = COALESCE(heartbeat, start_time) WHERE run_id = ? AND status = 'RUNNING'",
     );

@@ -139,6 +139,19 @@ describe("embedded tracking store", () => {
     expect(intact.metrics.acc.value).toBe(0.8);
   });
 
+  it("treats runs with a stopped heartbeat as dead: after 6 h on this host, 1 h from another host", async () => {
+    const t = new SqliteTracker(join(tempDir(), "mlruns.db"));
+    open.push(t);
+    const live = await t.startRun({ name: "live" });
+    const remote = await t.startRun({ name: "remote" });
+    t.db.prepare("UPDATE runs SET host = 'elsewhere' WHERE run_id = ?").run(remote.runId);
+    const now = Date.now();
+    expect(t.recoverCrashedRuns(now + 30 * 60 * 1000)).toEqual([]);
+    expect(t.recoverCrashedRuns(now + 2 * 60 * 60 * 1000)).toEqual([remote.runId]);
+    expect(t.recoverCrashedRuns(now + 7 * 60 * 60 * 1000)).toEqual([live.runId]);
+    expect((await t.getRun(live.runId))!.info.status).toBe("FAILED");
+  });
+
   it("a run left open at process exit is recorded as FAILED", async () => {
     const dir = tempDir();
     const result = await runScript(`
