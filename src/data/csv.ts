@@ -108,7 +108,7 @@ export async function* readCsv(input: ByteSource, options: ReadCsvOptions = {}):
       header.forEach((name, i) => {
         if (i < record.length) values[name] = decoded[i] ?? record[i].toString("utf8");
       });
-      const badColumn = decoded.findIndex((d) => d === undefined);
+      const badColumn = decoded.indexOf(undefined);
       if (record.length !== header.length) {
         yield {
           kind: "error",
