@@ -176,7 +176,12 @@ async function main(): Promise<void> {
     {
       cwd: PROJECT_ROOT,
       // Default settings (info-level request logs included), as `npm start` runs it; logs are discarded.
-      env: { ...process.env, SENTIMENT_HOME: join(PROJECT_ROOT, ".sentiment", "bench") },
+      // The bundled model, whatever the registry holds.
+      env: {
+        ...process.env,
+        SENTIMENT_HOME: join(PROJECT_ROOT, ".sentiment", "bench"),
+        SENTIMENT_REGISTRY: "off",
+      },
       stdio: ["ignore", "ignore", "inherit"],
     },
   );

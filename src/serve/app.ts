@@ -47,7 +47,8 @@ export interface BuildAppOptions {
  */
 export async function loadInitialModel(config: ServeConfig, source: ModelSource): Promise<ActiveModel> {
   const spec = config.model ?? "default";
-  let entry: ModelEntry | undefined = /^[\w.-]+$/.test(spec) ? await source.get(spec) : undefined;
+  // An id the source knows ("default", "imdb-sentiment@production"); sources reject path-like ids.
+  let entry: ModelEntry | undefined = await source.get(spec);
   if (!entry) {
     const path = spec === "default" ? join(PROJECT_ROOT, "models", "default.sentiment") : spec;
     const id = spec === "default" ? "default" : basename(path, extname(path)) || path;
@@ -103,14 +104,28 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const holder = new ModelHolder(initial);
   metrics.setActiveModel(initial);
   holder.onSwap((active, previous) => metrics.setActiveModel(active, previous));
-  source.watch?.((id) => {
+  const stopWatching = source.watch?.((id) => {
     // A registry alias moved: activate it, keeping the current model if that fails.
     source
       .get(id)
       .then((entry) => (entry ? holder.swap(source, entry) : undefined))
+      .then(
+        (active) =>
+          active && app.log.info({ model: id, version: active.entry.version }, "model changed by its source"),
+      )
       .catch((err) => app.log.error({ err, model: id }, "model change from the source failed"));
   });
+  if (stopWatching) app.addHook("onClose", async () => stopWatching());
   const ctx: ServeContext = { config, holder, source, feedback, metrics };
+  app.log.info(
+    {
+      model: initial.entry.id,
+      version: initial.entry.version,
+      seconds: initial.loadSeconds,
+      models: source.location,
+    },
+    "model loaded",
+  );
 
   await app.register(swagger, {
     // Name shared schemas after their $id (ModelRef, Prediction, ...) instead of def-0, def-1.

@@ -14,6 +14,11 @@ export const ServeConfigSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Model spec for loadModel (path, "default", "hf:..."); the bundled model when unset. */
   model: z.string().optional(),
+  /**
+   * Model registry to serve from as well (ids "<name>@<alias>"): a tracking URI, "on" (the default store),
+   * "off", or unset = on when MLFLOW_TRACKING_URI is set or ./mlruns/mlruns.db exists.
+   */
+  registry: z.string().min(1).optional(),
   /** Folder whose model files `GET /v1/models` lists and `activate` may switch to. */
   modelsDir: z.string().default(join(PROJECT_ROOT, "models")),
   /** Feedback database and other service state. */
@@ -51,6 +56,7 @@ export const ENV_KEYS = {
   PORT: "port",
   SENTIMENT_MODEL: "model",
   SENTIMENT_MODELS_DIR: "modelsDir",
+  SENTIMENT_REGISTRY: "registry",
   SENTIMENT_HOME: "dataDir",
   SENTIMENT_API_KEY: "apiKey",
   SENTIMENT_CORS_ORIGINS: "corsOrigins",

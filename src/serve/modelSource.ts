@@ -37,8 +37,10 @@ export interface ModelSource {
   /** The entry for an id, or undefined when the source has none. */
   get(id: string): Promise<ModelEntry | undefined>;
   load(entry: ModelEntry): Promise<SentimentModel>;
-  /** Optional push: the source asks the server to serve another model (e.g. an alias was promoted). */
+  /** Optional push: the source asks the server to serve another model (e.g. an alias was promoted). Returns "stop". */
   watch?(onChange: (id: string) => void): () => void;
+  /** Release connections (a tracking store). The app does not call it: whoever opened the source does. */
+  close?(): Promise<void>;
 }
 
 const MODEL_EXTENSION = ".sentiment";

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
+import { nblrFamily } from "../../src/models/nblr/family.ts";
 import { DEFAULT_MODEL_PATH, PROJECT_ROOT } from "../../src/models/registry.ts";
 import { buildApp, loadInitialModel } from "../../src/serve/app.ts";
 import { resolveServeConfig, type ServeConfigInput } from "../../src/serve/config.ts";
@@ -96,3 +97,21 @@ export const POSITIVE_REVIEW =
   "A wonderful, moving film. The acting is superb, the script is sharp and funny, and I loved every minute of it.";
 export const NEGATIVE_REVIEW =
   "A boring, badly written mess. The acting is awful, the plot makes no sense and it is a waste of time.";
+
+/** A second, different real model: the nblr family fitted on a handful of reviews (well under a second). */
+export async function trainSmallModel(path: string): Promise<void> {
+  const texts = [
+    ["a wonderful film, loved it", 1],
+    ["great acting and a moving story", 1],
+    ["brilliant, funny and warm", 1],
+    ["superb and beautiful", 1],
+    ["awful, boring waste of time", 0],
+    ["terrible plot and bad acting", 0],
+    ["dull, predictable and far too long", 0],
+    ["the worst film this year", 0],
+  ] as const;
+  const reviews = texts.map(([text, label], i) => ({ id: String(i), text, label, rating: label ? 9 : 2 }));
+  const model = nblrFamily.create({ ngrams: { minN: 1, maxN: 1, hashBits: 12 }, minDf: 1, C: [1] });
+  await model.fit({ train: reviews, validation: reviews });
+  await model.save(path);
+}

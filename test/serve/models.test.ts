@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluateModel } from "../../src/eval/evaluate.ts";
-import { nblrFamily } from "../../src/models/nblr/family.ts";
 import {
   bundledModel,
   DEFAULT_MODEL_PATH,
@@ -13,28 +12,11 @@ import {
   postJson,
   type TestApp,
   testApp,
+  trainSmallModel,
 } from "./helpers.ts";
 
 let t: TestApp;
 let dir: string;
-
-/** A second, different real model: the nblr family fitted on a handful of reviews (seconds). */
-async function trainSmallModel(path: string): Promise<void> {
-  const texts = [
-    ["a wonderful film, loved it", 1],
-    ["great acting and a moving story", 1],
-    ["brilliant, funny and warm", 1],
-    ["superb and beautiful", 1],
-    ["awful, boring waste of time", 0],
-    ["terrible plot and bad acting", 0],
-    ["dull, predictable and far too long", 0],
-    ["the worst film this year", 0],
-  ] as const;
-  const reviews = texts.map(([text, label], i) => ({ id: String(i), text, label, rating: label ? 9 : 2 }));
-  const model = nblrFamily.create({ ngrams: { minN: 1, maxN: 1, hashBits: 12 }, minDf: 1, C: [1] });
-  await model.fit({ train: reviews, validation: reviews });
-  await model.save(path);
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "sentiment-models-"));

@@ -22,7 +22,13 @@ interface Run {
 function serve(args: string[], env: Record<string, string> = {}): Run {
   const child = spawn(process.execPath, [BIN, "serve", ...args], {
     cwd: home,
-    env: { ...process.env, SENTIMENT_HOME: join(home, "data"), LOG_LEVEL: "info", ...env },
+    env: {
+      ...process.env,
+      SENTIMENT_HOME: join(home, "data"),
+      LOG_LEVEL: "info",
+      SENTIMENT_REGISTRY: "off",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const stdout: string[] = [];

@@ -8,6 +8,7 @@ interface ServeFlags {
   port?: string;
   model?: string;
   modelsDir?: string;
+  registry?: string;
   dataDir?: string;
   rateLimit?: string;
   logLevel?: string;
@@ -38,14 +39,22 @@ export function register(program: Command): void {
         port: flags.port,
         model: flags.model,
         modelsDir: flags.modelsDir,
+        registry: flags.registry,
         dataDir: flags.dataDir,
         rateLimit: flags.rateLimit,
         logLevel: flags.logLevel as ServeConfigInput["logLevel"],
         ui: flags.ui === false ? false : undefined,
       };
-      const config = resolveServeConfig(configFromEnv(), fromFlags);
+      let config = resolveServeConfig(configFromEnv(), fromFlags);
       // Imported here so other commands do not pay for loading Fastify and its plugins.
       const { runServer } = await import("../../serve/server.ts");
-      await runServer({ config });
+      const { openServeSources } = await import("../../serve/sources.ts");
+      const { source, model } = await openServeSources(config);
+      if (model !== config.model) config = Object.freeze({ ...config, model });
+      try {
+        await runServer({ config, source });
+      } finally {
+        await source.close?.();
+      }
     });
 }
