@@ -16,8 +16,17 @@ function authHeaders() {
   return key ? { "x-api-key": key } : {};
 }
 
+let pendingKey = null; // one dialog for all requests that got a 401 at the same time
+
 /** Show the key dialog; resolves true when the user saved a key. */
 function askForKey() {
+  pendingKey ??= showKeyDialog().finally(() => {
+    pendingKey = null;
+  });
+  return pendingKey;
+}
+
+function showKeyDialog() {
   const dialog = document.getElementById("key-dialog");
   const input = document.getElementById("key-input");
   return new Promise((resolve) => {

@@ -229,6 +229,32 @@ describe.skipIf(browserMissing)("web UI in Chromium", () => {
     await page.screenshot({ path: join(SHOTS, "mobile.png"), fullPage: true });
   });
 
+  it("asks for the API key when the server requires one, then works", async () => {
+    const config = resolveServeConfig({
+      port: 0,
+      modelsDir: join(tmp, "models"),
+      dataDir: join(tmp, "data-key"),
+      logLevel: "silent",
+      apiKey: "e2e-key",
+    });
+    const keyed = await startServer({ config, initial: await bundledModel() });
+    const p2 = await context.newPage();
+    try {
+      await p2.goto(keyed.url);
+      const dialog = p2.getByRole("dialog", { name: "API key required" });
+      await dialog.waitFor();
+      await p2.getByLabel("API key", { exact: true }).fill("e2e-key");
+      await p2.getByRole("button", { name: "Save" }).click();
+      await expect.poll(() => p2.locator("#model-badge").textContent()).toMatch(/^Model: default/);
+      await p2.getByLabel("Review", { exact: true }).fill(NEGATIVE_REVIEW);
+      await p2.getByRole("button", { name: "Analyze" }).click();
+      await expect.poll(() => p2.locator("#result-label").textContent()).toBe("Negative");
+    } finally {
+      await p2.close();
+      await keyed.close();
+    }
+  });
+
   it("raised no script errors", () => {
     expect(pageErrors).toEqual([]);
   });
