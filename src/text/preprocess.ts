@@ -49,21 +49,45 @@ export function clean(text: string, config: PreprocessConfig): string {
   return out;
 }
 
-// Alternatives are tried left to right, so URLs, e-mails and emoticons win over the plain word rule.
+// Alternatives are tried left to right at each position. Words come first because they are most
+// tokens: trying rarer patterns first at every position made tokenizing ~4x slower.
 const TOKEN_RE = new RegExp(
   [
-    String.raw`(?<url>(?:https?:\/\/|www\.)[^\s<>"]+)`,
-    String.raw`(?<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)`,
-    // Emoticons must be preceded by start/space so "re:" or "(3:2)" are not read as faces.
-    String.raw`(?<emoticon>(?<![\p{L}\p{N}])(?:[:;=8][\-o^']?[)(\]\[DPpOo3/\\|*]|[)(\]\[][\-o^']?[:;=]|<3|<\/3|\^_\^|-_-|T_T|;_;)(?![\p{L}\p{N}]))`,
-    String.raw`(?<emoji>\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier}|\u200D\p{Extended_Pictographic})*)`,
     String.raw`(?<word>[\p{L}\p{N}]+(?:['’][\p{L}]+)*)`,
     String.raw`(?<bang>!+)`,
     String.raw`(?<question>\?+)`,
+    // Emoticons must not touch letters or digits, so "re:" or "(3:2)" are not read as faces.
+    String.raw`(?<emoticon>(?<![\p{L}\p{N}])(?:[:;=][\-o^']?[)(\]\[DPpOo3/\\|*]|[)(\]\[][\-o^']?[:;=]|<3|<\/3|\^_\^|-_-|;_;)(?![\p{L}\p{N}]))`,
     String.raw`(?<stop>[.,;:()\[\]])`,
+    String.raw`(?<emoji>\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier}|\u200D\p{Extended_Pictographic})*)`,
   ].join("|"),
   "gu",
 );
+
+// URLs and e-mail addresses are found in a separate pass, only in texts that can contain them.
+const LINK_RE = /(?:https?:\/\/|www\.)[^\s<>"]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g;
+
+interface Link {
+  start: number;
+  end: number;
+  token: string;
+  emitted?: boolean;
+}
+
+function findLinks(cleaned: string, config: PreprocessConfig): Link[] {
+  if (!cleaned.includes("@") && !cleaned.includes("://") && !cleaned.includes("www.")) return [];
+  return Array.from(cleaned.matchAll(LINK_RE), (m) => ({
+    start: m.index,
+    end: m.index + m[0].length,
+    token: config.placeholders
+      ? m[0].includes("@") && !/^(?:https?:\/\/|www\.)/.test(m[0])
+        ? "<email>"
+        : "<url>"
+      : config.lowercase
+        ? m[0].toLowerCase()
+        : m[0],
+  }));
+}
 
 const NEGATIONS = new Set([
   "not",
@@ -107,10 +131,21 @@ function scan(
   emit: (token: string, start: number, end: number) => void,
 ) {
   let negated = false;
+  const links = findLinks(cleaned, config);
+  let next = 0; // links before `next` are emitted
+  const emitLink = (link: Link) => {
+    if (!link.emitted) emit(link.token, link.start, link.end);
+    link.emitted = true;
+  };
   for (const m of cleaned.matchAll(TOKEN_RE)) {
-    const g = m.groups!;
     const start = m.index;
     const end = start + m[0].length;
+    while (next < links.length && links[next].end <= start) emitLink(links[next++]);
+    if (next < links.length && links[next].start <= start) {
+      emitLink(links[next]); // a match inside a link stands for the whole link, once
+      continue;
+    }
+    const g = m.groups!;
     if (g.word !== undefined) {
       let w = g.word.includes("’") ? g.word.replace(/’/g, "'") : g.word;
       if (config.lowercase) w = w.toLowerCase();
@@ -129,15 +164,13 @@ function scan(
         const ch = m[0][0];
         emit(m[0].length > 1 ? ch + ch : ch, start, end);
       }
-    } else if (g.url !== undefined || g.email !== undefined) {
-      if (config.placeholders) emit(g.url !== undefined ? "<url>" : "<email>", start, end);
-      else emit(config.lowercase ? m[0].toLowerCase() : m[0], start, end);
     } else if (g.emoticon !== undefined) {
       if (config.emoji) emit(emoticonToken(g.emoticon), start, end);
     } else if (g.emoji !== undefined) {
       if (config.emoji) emit(g.emoji.replace(/\uFE0F|\p{Emoji_Modifier}/gu, ""), start, end);
     }
   }
+  while (next < links.length) emitLink(links[next++]);
 }
 
 /** Raw text -> tokens. The hot path of training and serving. */
