@@ -5,17 +5,13 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Review } from "../../data/types.ts";
-import { countNgrams, forEachNgram, NgramConfigSchema, ngramBuckets } from "../../text/ngrams.ts";
-import {
-  DEFAULT_PREPROCESS,
-  PreprocessConfigSchema,
-  tokenize,
-  tokenizeWithOffsets,
-} from "../../text/preprocess.ts";
+import { countNgrams, NgramConfigSchema, ngramBuckets } from "../../text/ngrams.ts";
+import { DEFAULT_PREPROCESS, PreprocessConfigSchema, tokenize } from "../../text/preprocess.ts";
 import { ModelFileError, UserError } from "../../util/errors.ts";
 import { decodeFloat16, encodeFloat16 } from "../../util/float16.ts";
 import { rng } from "../../util/random.ts";
 import { fitPlatt, type Platt, sigmoid } from "../calibration.ts";
+import { explainNgrams } from "../explainNgrams.ts";
 import type { Explanation, FitData, FitOptions, ModelMetadata, StackableModel } from "../model.ts";
 import { type ModelFileContents, readModelFile, writeModelFile } from "../modelFile.ts";
 import { compactColumns, concatRows, featurize, remapRows } from "../nblr/features.ts";
@@ -290,41 +286,20 @@ export class FastTextModel implements StackableModel {
     if (!this.weights) throw new Error("model is not fitted: call fit() or load a model file");
     const { embeddings: E, output: u, bias } = this.weights;
     const dim = this.params.dim;
-    const { cleaned, tokens } = tokenizeWithOffsets(text, this.params.preprocess);
-    const words = tokens.map((t) => t.token);
-    const occurrences = new Map<number, { position: number; n: number }[]>();
-    forEachNgram(words, this.params.ngrams, (bucket, position, n) => {
-      const list = occurrences.get(bucket);
-      if (list) list.push({ position, n });
-      else occurrences.set(bucket, [{ position, n }]);
-    });
-    const known = [...occurrences.keys()].filter((b) => this.slots!.has(b));
-    const perToken = new Float64Array(tokens.length);
-    const features: { feature: string; contribution: number }[] = [];
-    let sum = 0;
-    for (const bucket of known) {
-      const contribution = (this.platt.a * this.project(this.slots!.get(bucket)!, E, u, dim)) / known.length;
-      sum += contribution;
-      const list = occurrences.get(bucket)!;
-      features.push({
-        feature: words.slice(list[0].position, list[0].position + list[0].n).join(" "),
-        contribution,
-      });
-      for (const { position, n } of list) {
-        for (let k = 0; k < n; k++) perToken[position + k] += contribution / list.length / n;
-      }
-    }
-    features.sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
-    const b0 = this.platt.a * bias + this.platt.b;
-    return {
-      text: cleaned,
-      tokens: tokens.map((t, i) => ({ ...t, contribution: perToken[i] })),
-      bias: b0,
-      logit: b0 + sum,
-      probability: sigmoid(b0 + sum),
-      method: "exact",
-      features,
+    // logit = a·(b + mean_j u·E_j) + c: each known n-gram adds a·(u·E_j)/n.
+    const contributions = (buckets: number[]) => {
+      const known = buckets.filter((b) => this.slots!.has(b));
+      return new Map(
+        known.map((b) => [b, (this.platt.a * this.project(this.slots!.get(b)!, E, u, dim)) / known.length]),
+      );
     };
+    return explainNgrams(
+      text,
+      this.params.preprocess,
+      this.params.ngrams,
+      contributions,
+      this.platt.a * bias + this.platt.b,
+    );
   }
 
   metadata(): ModelMetadata {

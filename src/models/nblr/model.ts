@@ -8,18 +8,14 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Review } from "../../data/types.ts";
-import { countNgrams, forEachNgram, NgramConfigSchema, ngramBuckets } from "../../text/ngrams.ts";
-import {
-  DEFAULT_PREPROCESS,
-  PreprocessConfigSchema,
-  tokenize,
-  tokenizeWithOffsets,
-} from "../../text/preprocess.ts";
+import { countNgrams, NgramConfigSchema, ngramBuckets } from "../../text/ngrams.ts";
+import { DEFAULT_PREPROCESS, PreprocessConfigSchema, tokenize } from "../../text/preprocess.ts";
 import { sentences } from "../../text/sentences.ts";
 import { ModelFileError, UserError } from "../../util/errors.ts";
 import { decodeFloat16, encodeFloat16 } from "../../util/float16.ts";
 import { rng, shuffle } from "../../util/random.ts";
 import { fitPlatt, IDENTITY_PLATT, type Platt, sigmoid } from "../calibration.ts";
+import { explainNgrams } from "../explainNgrams.ts";
 import type {
   Explanation,
   FitData,
@@ -395,44 +391,16 @@ export class NblrModel implements StackableModel {
    */
   async explain(text: string): Promise<Explanation> {
     const { f, table } = this.requireFitted();
-    const { preprocess, ngrams } = this.params;
-    const { cleaned, tokens } = tokenizeWithOffsets(text, preprocess);
-    const words = tokens.map((t) => t.token);
-    const occurrences = new Map<number, { position: number; n: number }[]>();
-    forEachNgram(words, ngrams, (bucket, position, n) => {
-      const list = occurrences.get(bucket);
-      if (list) list.push({ position, n });
-      else occurrences.set(bucket, [{ position, n }]);
-    });
-    const perToken = new Float64Array(tokens.length);
-    const features: { feature: string; contribution: number }[] = [];
-    let sum = 0;
-    for (const [bucket, list] of occurrences) {
-      const slot = table.slot(bucket);
-      if (slot < 0) continue;
-      const contribution = f.platt.a * table.classWeight(slot);
-      sum += contribution;
-      const first = list[0];
-      features.push({
-        feature: words.slice(first.position, first.position + first.n).join(" "),
-        contribution,
-      });
-      for (const { position, n } of list) {
-        const share = contribution / list.length / n;
-        for (let k = 0; k < n; k++) perToken[position + k] += share;
+    const contributions = (buckets: number[]) => {
+      const out = new Map<number, number>();
+      for (const bucket of buckets) {
+        const slot = table.slot(bucket);
+        if (slot >= 0) out.set(bucket, f.platt.a * table.classWeight(slot));
       }
-    }
-    features.sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
-    const bias = f.platt.a * f.classBias + f.platt.b;
-    return {
-      text: cleaned,
-      tokens: tokens.map((t, i) => ({ ...t, contribution: perToken[i] })),
-      bias,
-      logit: bias + sum,
-      probability: sigmoid(bias + sum),
-      method: "exact",
-      features,
+      return out;
     };
+    const bias = f.platt.a * f.classBias + f.platt.b;
+    return explainNgrams(text, this.params.preprocess, this.params.ngrams, contributions, bias);
   }
 
   metadata(): ModelMetadata {
