@@ -2,10 +2,12 @@
 import { initAnalyze } from "./analyze.js";
 import { getJson } from "./api.js";
 import { initBatch } from "./batch.js";
+import { initExperiments, loadExperimentsTab } from "./experiments.js";
 import { badgeText, initModelTab, loadModelTab } from "./model.js";
 
 const tabs = [...document.querySelectorAll('[role="tab"]')];
 let modelTabLoaded = false;
+let experimentsLoaded = false;
 
 function setBadge(active) {
   document.getElementById("model-badge").textContent = badgeText(active);
@@ -24,6 +26,10 @@ function selectTab(tab, { focus = true } = {}) {
   if (name === "model" && !modelTabLoaded) {
     modelTabLoaded = true;
     loadModelTab(setBadge);
+  }
+  if (name === "experiments" && !experimentsLoaded) {
+    experimentsLoaded = true;
+    loadExperimentsTab();
   }
 }
 
@@ -47,6 +53,7 @@ for (const tab of tabs) {
 initAnalyze();
 initBatch();
 initModelTab(setBadge);
+initExperiments();
 
 const initial = tabs.find((t) => `#${t.id.replace("tab-", "")}` === location.hash);
 if (initial) selectTab(initial, { focus: false });

@@ -11,6 +11,7 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { PROJECT_ROOT } from "../models/registry.ts";
+import type { Tracker } from "../track/tracker.ts";
 import { ModelFileError } from "../util/errors.ts";
 import type { ServeConfig } from "./config.ts";
 import type { ServeContext } from "./context.ts";
@@ -25,6 +26,7 @@ import { fileRoutes } from "./plugins/file.ts";
 import { healthRoutes } from "./plugins/health.ts";
 import { modelRoutes } from "./plugins/models.ts";
 import { predictRoutes } from "./plugins/predict.ts";
+import { runRoutes } from "./plugins/runs.ts";
 import { sharedSchemas } from "./schemas.ts";
 
 export const WEB_ROOT = join(PROJECT_ROOT, "web");
@@ -37,6 +39,8 @@ export interface BuildAppOptions {
   initial?: ActiveModel;
   /** An open feedback store; otherwise one is opened in config.dataDir and closed with the app. */
   feedback?: FeedbackStore;
+  /** Experiment tracking store for the Experiments tab (/v1/runs); those routes answer 404 without one. */
+  tracker?: Tracker;
   /** Fastify logger option; defaults to pino at config.logLevel. */
   logger?: FastifyServerOptions["logger"];
 }
@@ -179,6 +183,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       await v1.register(fileRoutes, ctx);
       await v1.register(modelRoutes, ctx);
       await v1.register(feedbackRoutes, ctx);
+      await v1.register(runRoutes, { tracker: options.tracker });
     },
     { prefix: "/v1" },
   );

@@ -87,6 +87,14 @@ export const errors = {
       "SA_ERR_SERVE_BAD_REPORT",
       `the evaluation report of model "${id}" cannot be read: ${reason}`,
     ),
+  trackingOff: () =>
+    new ApiError(
+      404,
+      "SA_ERR_SERVE_TRACKING_OFF",
+      "experiment tracking is not connected to this server; start it with --registry <tracking URI> " +
+        "(or set MLFLOW_TRACKING_URI, or run it from the folder that holds ./mlruns)",
+    ),
+  runNotFound: (message: string) => new ApiError(404, "SA_ERR_SERVE_RUN_NOT_FOUND", message),
   unauthorized: () =>
     new ApiError(
       401,

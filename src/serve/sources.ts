@@ -3,12 +3,15 @@
 // by default and a later promotion hot-swaps it.
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import type { Tracker } from "../track/tracker.ts";
 import { CompositeModelSource } from "./compositeSource.ts";
 import type { ServeConfig } from "./config.ts";
 import { DirectoryModelSource, type ModelSource } from "./modelSource.ts";
 
 export interface ServeSources {
   source: ModelSource;
+  /** The tracking store (runs for the Experiments tab), when a registry is in use. */
+  tracker?: Tracker;
   /** The model to start with: config.model, else the registry's production alias when it exists. */
   model: string | undefined;
   /** Tracking URI of the registry in use, or null. */
@@ -42,5 +45,7 @@ export async function openServeSources(config: ServeConfig): Promise<ServeSource
       // an unreadable registry must not stop the bundled model from being served
     }
   }
-  return { source: new CompositeModelSource([directory, registry]), model, registry: uri };
+  const { openTracker } = await import("../track/open.ts");
+  const tracker = await openTracker(uri);
+  return { source: new CompositeModelSource([directory, registry]), tracker, model, registry: uri };
 }

@@ -18,6 +18,8 @@ import { evaluateModel } from "../../src/eval/evaluate.ts";
 import { resolveServeConfig } from "../../src/serve/config.ts";
 import { DirectoryModelSource } from "../../src/serve/modelSource.ts";
 import { type RunningServer, startServer } from "../../src/serve/server.ts";
+import { openTracker } from "../../src/track/open.ts";
+import type { Tracker } from "../../src/track/tracker.ts";
 import {
   bundledModel,
   DEFAULT_MODEL_PATH,
@@ -34,6 +36,7 @@ if (browserMissing) console.warn(`e2e skipped: ${CHROMIUM} not found; run .ci/in
 
 describe.skipIf(browserMissing)("web UI in Chromium", () => {
   let server: RunningServer;
+  let tracker: Tracker;
   let context: BrowserContext;
   let page: Page;
   const pageErrors: string[] = [];
@@ -63,9 +66,20 @@ describe.skipIf(browserMissing)("web UI in Chromium", () => {
       { dataset: { name: "e2e reviews" }, robustness: false },
     );
     writeFileSync(join(modelsDir, "default.report.json"), JSON.stringify(report));
+    // A tracking store with two runs for the Experiments tab.
+    tracker = await openTracker(join(tmp, "mlruns"));
+    for (const [name, C, final] of [
+      ["C=0.3", 0.3, 0.9],
+      ["C=1", 1, 0.88],
+    ] as const) {
+      const run = await tracker.startRun({ experiment: "imdb", name, params: { C, family: "nblr" } });
+      for (let step = 1; step <= 6; step++) run.logMetric("val_accuracy", final - 0.12 / step, step);
+      run.logMetric("val_log_loss", 1 - final);
+      await run.end();
+    }
     const config = resolveServeConfig({ port: 0, modelsDir, dataDir: join(tmp, "data"), logLevel: "silent" });
     const entry = await new DirectoryModelSource(modelsDir).get("default");
-    server = await startServer({ config, initial: { ...bundled, entry: entry ?? bundled.entry } });
+    server = await startServer({ config, tracker, initial: { ...bundled, entry: entry ?? bundled.entry } });
 
     context = await chromium.launchPersistentContext(join(tmp, "profile"), {
       executablePath: CHROMIUM,
@@ -95,6 +109,7 @@ describe.skipIf(browserMissing)("web UI in Chromium", () => {
   afterAll(async () => {
     await context?.close();
     await server?.close();
+    await tracker?.close();
     rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -217,6 +232,31 @@ describe.skipIf(browserMissing)("web UI in Chromium", () => {
       })
     ).json();
     expect(served.model.id).toBe("default-copy");
+  });
+
+  it("lists tracked runs, shows a run's curves and compares runs", async () => {
+    await page.getByRole("tab", { name: "Experiments" }).click();
+    const rows = page.locator("#runs-table tbody tr");
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await page.locator("#runs-table thead").textContent()).toMatch(/val_accuracy/);
+    await page.getByRole("button", { name: "C=0.3" }).click();
+    await page.locator("#run-detail").waitFor({ state: "visible" });
+    expect(await page.locator("#run-title").textContent()).toBe("Run C=0.3");
+    await expect
+      .poll(() =>
+        page
+          .locator("#run-plots img")
+          .evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth)),
+      )
+      .toEqual([expect.any(Number)]);
+    await page.getByLabel("Select run C=0.3").check();
+    await page.getByLabel("Select run C=1").check();
+    await page.getByRole("button", { name: "Compare selected" }).click();
+    await page.locator("#compare").waitFor({ state: "visible" });
+    expect(await page.locator("#compare-table tr.differs th").first().textContent()).toMatch(/^C/);
+    expect(await page.locator("#compare-table td.best").count()).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => page.locator("#compare-plots img").count()).toBe(1);
+    await page.screenshot({ path: join(SHOTS, "experiments.png"), fullPage: true });
   });
 
   it("works on a phone-sized screen", async () => {

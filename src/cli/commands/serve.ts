@@ -49,12 +49,13 @@ export function register(program: Command): void {
       // Imported here so other commands do not pay for loading Fastify and its plugins.
       const { runServer } = await import("../../serve/server.ts");
       const { openServeSources } = await import("../../serve/sources.ts");
-      const { source, model } = await openServeSources(config);
+      const { source, tracker, model } = await openServeSources(config);
       if (model !== config.model) config = Object.freeze({ ...config, model });
       try {
-        await runServer({ config, source });
+        await runServer({ config, source, tracker });
       } finally {
         await source.close?.();
+        await tracker?.close();
       }
     });
 }
