@@ -37,6 +37,10 @@ function showResult(result, text) {
   for (const id of ["feedback-yes", "feedback-no"]) $(id).disabled = false;
   current = { text, prediction, model, other };
   $("result").hidden = false;
+  // One sentence for screen readers; the visual result is too rich to be read as it changes.
+  $("analyze-announce").textContent =
+    `${capitalize(prediction.label)}, ${percent(prediction.confidence)} confident` +
+    (prediction.rating === null ? "." : `, ${prediction.rating.toFixed(1)} of 10 stars.`);
 }
 
 let current = null;

@@ -81,7 +81,9 @@ async function renderReport(active) {
   if (!active.hasReport) {
     body.hidden = true;
     empty.hidden = false;
-    empty.textContent = `No evaluation report for "${active.id}". Create one with: sentiment evaluate --model ${active.id}`;
+    empty.textContent =
+      `No evaluation report for "${active.id}". Create one with "sentiment evaluate --model <file> --out <dir>" ` +
+      `and save its report.json beside the model as ${active.id}.report.json.`;
     return;
   }
   const id = encodeURIComponent(active.id);
