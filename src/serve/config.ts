@@ -40,8 +40,6 @@ export const ServeConfigSchema = z.object({
   maxFileBytes: positiveInt.default(64 * 1024 * 1024),
   maxFileRows: positiveInt.default(200_000),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  /** Log review text in debug logs. Off by default: reviews are user data. */
-  logText: z.boolean().default(false),
   /** Serve the web UI at `/`. */
   ui: z.boolean().default(true),
   /** How long SIGTERM waits for in-flight requests before exiting anyway. */
