@@ -4,6 +4,8 @@ export interface Preset {
   family: string;
   description: string;
   hyperparameters: Record<string, unknown>;
+  /** The family learns from the unlabeled reviews too (IMDb train/unsup). */
+  unlabeled?: boolean;
 }
 
 const PREPROCESS = {

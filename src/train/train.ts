@@ -47,24 +47,27 @@ export function resolveConfig(options: Pick<TrainOptions, "family" | "preset" | 
   return {
     family,
     hyperparameters: { ...(preset?.hyperparameters ?? {}), ...(options.hyperparameters ?? {}) },
+    unlabeled: preset?.unlabeled ?? false,
   };
 }
 
 export async function trainModel(options: TrainOptions = {}): Promise<TrainResult> {
   const started = performance.now();
   await import("../models/families.ts");
-  const { family, hyperparameters } = resolveConfig(options);
+  const config = resolveConfig(options);
+  const { family, hyperparameters } = config;
+  const wantUnlabeled = options.unlabeled ?? config.unlabeled;
   let reviews = options.reviews;
   let unlabeled: Review[] | undefined;
   let dataSha256: string | undefined;
   if (!reviews) {
     const path = resolveDataPath(options.dataPath);
     const data = await readImdb(path, {
-      splits: options.unlabeled ? ["train", "unsup"] : ["train"],
+      splits: wantUnlabeled ? ["train", "unsup"] : ["train"],
       onProgress: (done, total) => options.onProgress?.({ phase: "read data", done, total }),
     });
     reviews = data.train;
-    unlabeled = options.unlabeled ? data.unsup : undefined;
+    unlabeled = wantUnlabeled ? data.unsup : undefined;
     dataSha256 = data.sha256;
   }
   const labelled = reviews.filter((r) => r.label !== undefined);

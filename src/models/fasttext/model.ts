@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Review } from "../../data/types.ts";
-import { countNgrams, NgramConfigSchema, ngramBuckets } from "../../text/ngrams.ts";
+import { countNgrams, hashToken, NgramConfigSchema, ngramBuckets } from "../../text/ngrams.ts";
 import { DEFAULT_PREPROCESS, PreprocessConfigSchema, tokenize } from "../../text/preprocess.ts";
 import { ModelFileError, UserError } from "../../util/errors.ts";
 import { decodeFloat16, encodeFloat16 } from "../../util/float16.ts";
@@ -16,6 +16,7 @@ import type { Explanation, FitData, FitOptions, ModelMetadata, StackableModel } 
 import { type ModelFileContents, readModelFile, writeModelFile } from "../modelFile.ts";
 import { compactColumns, concatRows, featurize, remapRows } from "../nblr/features.ts";
 import type { BinaryCsr } from "../nblr/solver.ts";
+import { trainWord2Vec, type WordVectors } from "./pretrain.ts";
 
 export const FAMILY = "fasttext";
 const FORMAT_VERSION = 1;
@@ -27,6 +28,18 @@ export const FastTextParamsSchema = z.object({
   dim: z.number().int().min(2).max(256).default(32),
   epochs: z.number().int().min(1).default(4),
   learningRate: z.number().positive().default(0.005),
+  batchSize: z.number().int().positive().default(32),
+  /**
+   * Initialise unigram embeddings with skip-gram vectors trained on train + unlabeled reviews
+   * (needs FitData.unlabeled). Off: random initialisation.
+   */
+  pretrain: z
+    .object({
+      epochs: z.number().int().min(1).default(1),
+      window: z.number().int().min(1).default(5),
+      scale: z.number().positive().default(0.1),
+    })
+    .optional(),
   refit: z.boolean().default(true),
   seed: z.number().int().default(0),
 });
@@ -47,27 +60,33 @@ function train(
   features: number,
   params: FastTextParams,
   onEpoch?: (epoch: number, loss: number) => void,
+  init?: (E: Float32Array) => void,
 ): { embeddings: Float32Array; output: Float32Array; bias: number } {
-  const { dim, epochs, learningRate } = params;
+  const { dim, epochs, learningRate, batchSize } = params;
   const random = rng(params.seed + 17);
   const E = new Float32Array(features * dim);
   for (let k = 0; k < E.length; k++) E[k] = (random() * 2 - 1) / dim;
+  init?.(E);
   const u = new Float32Array(dim);
   let b = 0;
-  // Adam state; embedding rows are updated lazily (only rows a document touches).
+  // Adam state. Embedding rows are updated lazily: only rows the minibatch touched.
   const mE = new Float32Array(E.length);
   const vE = new Float32Array(E.length);
+  const gE = new Float32Array(E.length);
+  const touched = new Uint8Array(features);
+  const touchedRows: number[] = [];
   const mu = new Float32Array(dim);
   const vu = new Float32Array(dim);
+  const gu = new Float32Array(dim);
   let mb = 0;
   let vb = 0;
   const beta1 = 0.9;
   const beta2 = 0.999;
   const eps = 1e-8;
   const h = new Float32Array(dim);
-  const g = new Float32Array(dim);
   const order = Uint32Array.from({ length: x.rows }, (_, i) => i);
-  const totalSteps = epochs * x.rows;
+  const batchesPerEpoch = Math.ceil(x.rows / batchSize);
+  const totalSteps = epochs * batchesPerEpoch;
   let step = 0;
   for (let epoch = 0; epoch < epochs; epoch++) {
     // Shuffle every epoch: fed in label order, SGD with a decaying rate learns the order, not the task.
@@ -78,54 +97,91 @@ function train(
       order[j] = t;
     }
     let lossSum = 0;
-    for (let s = 0; s < order.length; s++) {
-      const i = order[s];
-      const start = x.indptr[i];
-      const end = x.indptr[i + 1];
-      const n = end - start;
-      step++;
-      if (n === 0) continue;
-      h.fill(0);
-      for (let p = start; p < end; p++) {
-        const row = x.indices[p] * dim;
-        for (let d = 0; d < dim; d++) h[d] += E[row + d];
-      }
-      let zval = b;
-      for (let d = 0; d < dim; d++) {
-        h[d] /= n;
-        zval += u[d] * h[d];
-      }
-      const prob = sigmoid(zval);
-      const y = labels[i];
-      lossSum -= y ? Math.log(Math.max(prob, 1e-12)) : Math.log(Math.max(1 - prob, 1e-12));
-      const dz = prob - y;
-      const lr = learningRate * (1 - step / totalSteps);
-      const c1 = 1 - beta1 ** step;
-      const c2 = 1 - beta2 ** step;
-      const alpha = (lr * Math.sqrt(c2)) / c1;
-      for (let d = 0; d < dim; d++) g[d] = (dz * u[d]) / n; // gradient shared by every row of the document
-      for (let d = 0; d < dim; d++) {
-        const gu = dz * h[d];
-        mu[d] = beta1 * mu[d] + (1 - beta1) * gu;
-        vu[d] = beta2 * vu[d] + (1 - beta2) * gu * gu;
-        u[d] -= (alpha * mu[d]) / (Math.sqrt(vu[d]) + eps);
-      }
-      mb = beta1 * mb + (1 - beta1) * dz;
-      vb = beta2 * vb + (1 - beta2) * dz * dz;
-      b -= (alpha * mb) / (Math.sqrt(vb) + eps);
-      for (let p = start; p < end; p++) {
-        const row = x.indices[p] * dim;
+    for (let batchStart = 0; batchStart < order.length; batchStart += batchSize) {
+      const batchEnd = Math.min(order.length, batchStart + batchSize);
+      const scale = 1 / (batchEnd - batchStart);
+      gu.fill(0);
+      let gb = 0;
+      for (let s = batchStart; s < batchEnd; s++) {
+        const i = order[s];
+        const start = x.indptr[i];
+        const end = x.indptr[i + 1];
+        const n = end - start;
+        if (n === 0) continue;
+        h.fill(0);
+        for (let p = start; p < end; p++) {
+          const row = x.indices[p] * dim;
+          for (let d = 0; d < dim; d++) h[d] += E[row + d];
+        }
+        let z = b;
         for (let d = 0; d < dim; d++) {
-          const k = row + d;
-          mE[k] = beta1 * mE[k] + (1 - beta1) * g[d];
-          vE[k] = beta2 * vE[k] + (1 - beta2) * g[d] * g[d];
-          E[k] -= (alpha * mE[k]) / (Math.sqrt(vE[k]) + eps);
+          h[d] /= n;
+          z += u[d] * h[d];
+        }
+        const prob = sigmoid(z);
+        const y = labels[i];
+        lossSum -= y ? Math.log(Math.max(prob, 1e-12)) : Math.log(Math.max(1 - prob, 1e-12));
+        const dz = (prob - y) * scale;
+        for (let d = 0; d < dim; d++) gu[d] += dz * h[d];
+        gb += dz;
+        const rowScale = dz / n; // every row of the document gets the same gradient, u·dz/n
+        for (let p = start; p < end; p++) {
+          const k = x.indices[p];
+          if (!touched[k]) {
+            touched[k] = 1;
+            touchedRows.push(k);
+          }
+          const row = k * dim;
+          for (let d = 0; d < dim; d++) gE[row + d] += rowScale * u[d];
         }
       }
+      step++;
+      const lr = learningRate * (1 - (step - 1) / totalSteps);
+      const alpha = (lr * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
+      for (let d = 0; d < dim; d++) {
+        mu[d] = beta1 * mu[d] + (1 - beta1) * gu[d];
+        vu[d] = beta2 * vu[d] + (1 - beta2) * gu[d] * gu[d];
+        u[d] -= (alpha * mu[d]) / (Math.sqrt(vu[d]) + eps);
+      }
+      mb = beta1 * mb + (1 - beta1) * gb;
+      vb = beta2 * vb + (1 - beta2) * gb * gb;
+      b -= (alpha * mb) / (Math.sqrt(vb) + eps);
+      for (const k of touchedRows) {
+        touched[k] = 0;
+        for (let k2 = k * dim, end = k2 + dim; k2 < end; k2++) {
+          const g = gE[k2];
+          gE[k2] = 0;
+          mE[k2] = beta1 * mE[k2] + (1 - beta1) * g;
+          vE[k2] = beta2 * vE[k2] + (1 - beta2) * g * g;
+          E[k2] -= (alpha * mE[k2]) / (Math.sqrt(vE[k2]) + eps);
+        }
+      }
+      touchedRows.length = 0;
     }
     onEpoch?.(epoch + 1, lossSum / x.rows);
   }
   return { embeddings: E, output: u, bias: b };
+}
+
+/** Copy each vocabulary word's vector (scaled to a common norm) into the row of its unigram bucket. */
+function initFromWordVectors(
+  E: Float32Array,
+  buckets: Uint32Array,
+  wv: WordVectors,
+  p: FastTextParams,
+): void {
+  const rowOf = new Map<number, number>();
+  for (let k = 0; k < buckets.length; k++) rowOf.set(buckets[k], k);
+  const shift = 32 - p.ngrams.hashBits;
+  const scale = p.pretrain?.scale ?? 0.1;
+  for (let w = 0; w < wv.words.length; w++) {
+    const row = rowOf.get(hashToken(wv.words[w]) >>> shift);
+    if (row === undefined) continue;
+    let norm = 0;
+    for (let d = 0; d < wv.dim; d++) norm += wv.vectors[w * wv.dim + d] ** 2;
+    const f = scale / Math.max(Math.sqrt(norm), 1e-8);
+    for (let d = 0; d < wv.dim; d++) E[row * wv.dim + d] = wv.vectors[w * wv.dim + d] * f;
+  }
 }
 
 function labelsOf(reviews: readonly Review[]): Uint8Array {
@@ -166,12 +222,20 @@ export class FastTextModel implements StackableModel {
       p.preprocess,
       p.ngrams,
     );
+    const vectors = p.pretrain ? this.pretrainVectors(data, options) : undefined;
     const fitOn = (raw: BinaryCsr, labels: Uint8Array, phase: string): Weights => {
       const { x, buckets } = compactColumns(raw, dim, p.minDf);
-      const w = train(x, labels, buckets.length, p, (epoch, loss) => {
-        progress?.({ phase, done: epoch, total: p.epochs, metrics: { loss } });
-        options.onMetric?.(`${phase}_loss`, loss, epoch);
-      });
+      const w = train(
+        x,
+        labels,
+        buckets.length,
+        p,
+        (epoch, loss) => {
+          progress?.({ phase, done: epoch, total: p.epochs, metrics: { loss } });
+          options.onMetric?.(`${phase}_loss`, loss, epoch);
+        },
+        vectors && ((E) => initFromWordVectors(E, buckets, vectors, p)),
+      );
       return { buckets, ...w };
     };
     const selection = fitOn(xTrainRaw, yTrain, "fit");
@@ -201,6 +265,22 @@ export class FastTextModel implements StackableModel {
     };
     this.meta = this.buildMetadata(metrics, data.dataSha256);
     return metrics;
+  }
+
+  private pretrainVectors(data: FitData, options: FitOptions): WordVectors {
+    if (!data.unlabeled?.length) {
+      throw new UserError("fasttext pretraining needs unlabeled reviews (train with the IMDb unsup split)");
+    }
+    const texts = [...data.train, ...data.validation, ...data.unlabeled].map((r) =>
+      tokenize(r.text, this.params.preprocess),
+    );
+    return trainWord2Vec(texts, {
+      dim: this.params.dim,
+      epochs: this.params.pretrain!.epochs,
+      window: this.params.pretrain!.window,
+      seed: this.params.seed,
+      onProgress: (done, total) => options.onProgress?.({ phase: "pretrain word vectors", done, total }),
+    });
   }
 
   private setWeights(w: Weights): void {
