@@ -165,6 +165,10 @@ describe("IMDb pipeline", () => {
     expect(() => loadPipelineConfig("/nope/pipeline.yaml")).toThrow(/pipeline file not found/);
     // The example at the repository root is valid and documents the defaults.
     const example = loadPipelineConfig(join(import.meta.dirname, "../../pipeline.yaml"));
-    expect(example).toMatchObject({ model: "imdb-sentiment", compare: { metric: "accuracy", margin: 0.002 }, notify: {} });
+    expect(example).toMatchObject({
+      model: "imdb-sentiment",
+      compare: { metric: "accuracy", margin: 0.002 },
+      notify: {},
+    });
   });
 });

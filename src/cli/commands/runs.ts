@@ -71,7 +71,7 @@ export function register(program: Command): void {
               r.experiment,
               r.status,
               r.startTime.slice(0, 19).replace("T", " "),
-              r.durationSeconds === null ? null : Math.round(r.durationSeconds * 10) / 10,
+              r.durationSeconds === null ? null : r.durationSeconds.toFixed(1),
               ...keys.map((k) => (k in r.metrics ? r.metrics[k] : null)),
             ]),
           ),

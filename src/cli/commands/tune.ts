@@ -90,7 +90,8 @@ export function register(program: Command): void {
           trackingUri: uri,
           dataFile: data.file,
           dataSha256: data.sha256,
-          family,
+          // As given: with neither, resolveConfig uses the default preset (its nested settings stay).
+          family: opts.family,
           preset: opts.preset,
           hyperparameters,
           space,
@@ -142,7 +143,7 @@ export function register(program: Command): void {
               ...keys.map((key) =>
                 typeof t.params[key] === "number" ? (t.params[key] as number) : String(t.params[key]),
               ),
-              Math.round(t.seconds * 10) / 10,
+              t.seconds.toFixed(1),
             ]),
           )}\n`,
         );
