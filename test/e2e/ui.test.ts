@@ -29,6 +29,8 @@ import {
 } from "../serve/helpers.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** expect.poll with room for a busy CI machine (its default gives up after 1 s). */
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000, interval: 100 });
 const SHOTS = join(PROJECT_ROOT, "test-results", "e2e");
 // Locally, skip with a reason when the browser is not installed; in CI (.ci/install-e2e.sh installs it) fail.
 const browserMissing = !existsSync(CHROMIUM) && !process.env.CI;
@@ -140,10 +142,10 @@ describe.skipIf(browserMissing)("web UI in Chromium", () => {
 
   it("scores the negative sample and records feedback", async () => {
     await page.getByRole("button", { name: "Negative", exact: true }).click();
-    await expect.poll(() => page.locator("#result-label").textContent()).toBe("Negative");
+    await poll(() => page.locator("#result-label").textContent()).toBe("Negative");
     expect(await page.locator("#highlighted .tok.neg").count()).toBeGreaterThan(0);
     await page.getByRole("button", { name: "Yes" }).click();
-    await expect.poll(() => page.locator("#feedback-status").textContent()).toMatch(/feedback saved/);
+    await poll(() => page.locator("#feedback-status").textContent()).toMatch(/feedback saved/);
     const stats = await (await fetch(`${server.url}/v1/feedback/stats`)).json();
     expect(stats).toMatchObject({ total: 1, byLabel: { negative: 1 } });
     await page.screenshot({ path: join(SHOTS, "analyze-negative.png"), fullPage: true });
@@ -153,7 +155,7 @@ describe.skipIf(browserMissing)("web UI in Chromium", () => {
     const box = page.getByLabel("Review", { exact: true });
     await box.fill("Dull, predictable and far too long. A waste of time.");
     await box.press("Control+Enter");
-    await expect.poll(() => page.locator("#result-label").textContent()).toBe("Negative");
+    await poll(() => page.locator("#result-label").textContent()).toBe("Negative");
     await page.getByRole("tab", { name: "Analyze" }).focus();
     await page.keyboard.press("ArrowRight");
     expect(await page.getByRole("tab", { name: "Batch" }).getAttribute("aria-selected")).toBe("true");
@@ -214,7 +216,7 @@ describe.skipIf(browserMissing)("web UI in Chromium", () => {
     expect(await page.locator("#metrics-table").textContent()).toMatch(/Accuracy/);
     expect(await page.locator("#confusion-table tbody tr").count()).toBe(2);
     const plots = page.locator("#plots img");
-    await expect.poll(() => plots.count()).toBe(4);
+    await poll(() => plots.count()).toBe(4);
     await expect
       .poll(() => plots.evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).naturalWidth > 0)))
       .toBe(true);
@@ -222,8 +224,8 @@ describe.skipIf(browserMissing)("web UI in Chromium", () => {
 
     await page.getByLabel("Switch to").selectOption("default-copy");
     await page.getByRole("button", { name: "Activate" }).click();
-    await expect.poll(() => page.locator("#switch-status").textContent()).toMatch(/Now serving default-copy/);
-    await expect.poll(() => page.locator("#model-badge").textContent()).toMatch(/Model: default-copy/);
+    await poll(() => page.locator("#switch-status").textContent()).toMatch(/Now serving default-copy/);
+    await poll(() => page.locator("#model-badge").textContent()).toMatch(/Model: default-copy/);
     const served = await (
       await fetch(`${server.url}/v1/predict`, {
         method: "POST",
@@ -237,7 +239,7 @@ describe.skipIf(browserMissing)("web UI in Chromium", () => {
   it("lists tracked runs, shows a run's curves and compares runs", async () => {
     await page.getByRole("tab", { name: "Experiments" }).click();
     const rows = page.locator("#runs-table tbody tr");
-    await expect.poll(() => rows.count()).toBe(2);
+    await poll(() => rows.count()).toBe(2);
     expect(await page.locator("#runs-table thead").textContent()).toMatch(/val_accuracy/);
     await page.getByRole("button", { name: "C=0.3" }).click();
     await page.locator("#run-detail").waitFor({ state: "visible" });
@@ -255,7 +257,7 @@ describe.skipIf(browserMissing)("web UI in Chromium", () => {
     await page.locator("#compare").waitFor({ state: "visible" });
     expect(await page.locator("#compare-table tr.differs th").first().textContent()).toMatch(/^C/);
     expect(await page.locator("#compare-table td.best").count()).toBeGreaterThanOrEqual(2);
-    await expect.poll(() => page.locator("#compare-plots img").count()).toBe(1);
+    await poll(() => page.locator("#compare-plots img").count()).toBe(1);
     await page.screenshot({ path: join(SHOTS, "experiments.png"), fullPage: true });
   });
 
@@ -285,10 +287,10 @@ describe.skipIf(browserMissing)("web UI in Chromium", () => {
       await dialog.waitFor();
       await p2.getByLabel("API key", { exact: true }).fill("e2e-key");
       await p2.getByRole("button", { name: "Save" }).click();
-      await expect.poll(() => p2.locator("#model-badge").textContent()).toMatch(/^Model: default/);
+      await poll(() => p2.locator("#model-badge").textContent()).toMatch(/^Model: default/);
       await p2.getByLabel("Review", { exact: true }).fill(NEGATIVE_REVIEW);
       await p2.getByRole("button", { name: "Analyze" }).click();
-      await expect.poll(() => p2.locator("#result-label").textContent()).toBe("Negative");
+      await poll(() => p2.locator("#result-label").textContent()).toBe("Negative");
     } finally {
       await p2.close();
       await keyed.close();
