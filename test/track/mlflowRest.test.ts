@@ -130,6 +130,43 @@ describe("MLflow REST client", () => {
     expect(server.violations).toEqual([]);
   });
 
+  it("registers a model file through the artifact proxy and resolves the alias by downloading it", async () => {
+    const { tinyModel } = await import("./fixtures.ts");
+    const { registerModel, promoteModel, resolveAlias } = await import("../../src/track/modelRegistry.ts");
+    const { readFileSync } = await import("node:fs");
+    const cache = tempDir("cache-");
+    const before = process.env.SENTIMENT_CACHE;
+    process.env.SENTIMENT_CACHE = cache;
+    try {
+      const model = await tinyModel(tempDir());
+      const v = await registerModel(tracker, { modelPath: model, name: "remote" });
+      expect(v.source).toMatch(/^runs:\/[0-9a-f]{32}\/model\/model.sentiment$/);
+      const run = server.runs.get(v.runId!)!;
+      expect(
+        server.artifacts
+          .get(`${run.info.experiment_id}/${v.runId}/artifacts/model/model.sentiment`)
+          ?.equals(readFileSync(model)),
+      ).toBe(true);
+      await promoteModel(tracker, "remote", v.version); // downloads and checks the checksum first
+      const resolved = await resolveAlias("remote", "production", server.url);
+      expect(resolved.path.startsWith(cache)).toBe(true);
+      expect(readFileSync(resolved.path).equals(readFileSync(model))).toBe(true);
+      expect(server.violations).toEqual([]);
+    } finally {
+      if (before === undefined) delete process.env.SENTIMENT_CACHE;
+      else process.env.SENTIMENT_CACHE = before;
+    }
+  });
+
+  it("maps artifact URIs to the proxy path and refuses stores it cannot reach", async () => {
+    const { proxiedArtifactRoot } = await import("../../src/track/mlflowRestRun.ts");
+    expect(proxiedArtifactRoot("mlflow-artifacts:/1/abc/artifacts")).toBe("1/abc/artifacts");
+    expect(proxiedArtifactRoot("mlflow-artifacts://host:5000/1/abc/artifacts/")).toBe("1/abc/artifacts");
+    expect(() => proxiedArtifactRoot("s3://bucket/1/abc/artifacts")).toThrow(
+      /only artifacts served by the tracking server/,
+    );
+  });
+
   it("the stand-in server rejects requests that deviate from the documented API", async () => {
     const { MlflowHttp } = await import("../../src/track/mlflowHttp.ts");
     const http = new MlflowHttp(server.url);
