@@ -55,7 +55,10 @@ export function forEachNgram(
   }
 }
 
-/** Sorted, de-duplicated buckets of a token list: the binary bag-of-n-grams of one document. */
+/**
+ * Sorted, de-duplicated buckets of a token list: the binary bag-of-n-grams of one document.
+ * With `scratch`, the result is a view into it, valid until the next call with the same scratch.
+ */
 export function ngramBuckets(
   tokens: readonly string[],
   config: NgramConfig,
@@ -70,7 +73,8 @@ export function ngramBuckets(
   out.sort();
   let unique = 0;
   for (let i = 0; i < total; i++) if (i === 0 || out[i] !== out[i - 1]) out[unique++] = out[i];
-  return out.slice(0, unique);
+  // A view, not a copy: callers consume it before the next call reuses `scratch`.
+  return out.subarray(0, unique);
 }
 
 export function countNgrams(length: number, config: NgramConfig): number {

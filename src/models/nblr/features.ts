@@ -18,7 +18,7 @@ export function featurize(
     const tokens = tokenize(texts[i], preprocess);
     const need = countNgrams(tokens.length, ngrams);
     if (need > scratch.length) scratch = new Uint32Array(need * 2);
-    const row = ngramBuckets(tokens, ngrams, scratch);
+    const row = ngramBuckets(tokens, ngrams, scratch).slice(); // own copy: the result views `scratch`
     rows.push(row);
     nnz += row.length;
     if (onProgress && (i + 1) % 1000 === 0) onProgress(i + 1);
