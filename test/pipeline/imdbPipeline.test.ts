@@ -179,8 +179,8 @@ describe("IMDb pipeline", () => {
       expect(second.code, second.stderr).toBe(0);
       expect(second.stderr).toMatch(/\[ingest\] cache hit \([0-9a-f]{12}\), skipped/);
       // (All six cacheable steps hit in CI; in a tree being edited, a changed source file rightly re-runs its step.)
-      const hits = (second.stderr.match(/cache hit/g) ?? []).length;
-      expect(second.stdout).toContain(`${hits}/9 steps from cache`);
+      const cacheHits = (second.stderr.match(/cache hit/g) ?? []).length;
+      expect(second.stdout).toContain(`${cacheHits}/9 steps from cache`);
       expect(existsSync(join(dir, "cache", "train"))).toBe(true);
       expect(readFileSync(file, "utf8")).toContain("model: tiny");
     } finally {
