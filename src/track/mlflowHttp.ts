@@ -36,7 +36,9 @@ export class MlflowHttp {
   async call<T>(method: "GET" | "POST" | "PATCH" | "DELETE", endpoint: string, payload?: object): Promise<T> {
     let url = `${this.base}/api/2.0/mlflow/${endpoint}`;
     let body: string | undefined;
-    if (method === "GET" || (method === "DELETE" && payload)) {
+    // As MLflow's own client (rest_utils.call_endpoint): GET sends fields as the query string,
+    // every other method (DELETE included) as a JSON body, which is where the server reads them.
+    if (method === "GET") {
       const q = new URLSearchParams();
       for (const [k, v] of Object.entries(payload ?? {})) if (v !== undefined) q.set(k, String(v));
       const s = q.toString();

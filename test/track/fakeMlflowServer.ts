@@ -1,8 +1,8 @@
 // A local stand-in for an MLflow tracking server, for testing the REST client. Every request is
-// checked against MLflow's documented REST API 2.0 (method, path, and the JSON body or query fields
-// with their types; unknown fields are rejected), and answered with the documented response shapes
-// from a small in-memory store. A request that breaks the contract gets HTTP 400 and is recorded in
-// `violations`, so a test fails on any deviation.
+// checked against MLflow's documented REST API 2.0 (method, path, and the fields with their types:
+// query string for GET, JSON body otherwise, as MLflow's server reads them; unknown fields are
+// rejected), and answered with the documented response shapes from a small in-memory store. A request
+// that breaks the contract gets HTTP 400 and is recorded in `violations`, so a test fails on any deviation.
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
@@ -132,7 +132,7 @@ const API: Record<string, z.ZodType> = {
   "POST registered-models/alias": z
     .object({ name: z.string().min(1), alias: z.string().min(1), version: z.string().regex(/^\d+$/) })
     .strict(),
-  "DELETE registered-models/alias": z.object({ name: q.min(1), alias: q.min(1) }).strict(),
+  "DELETE registered-models/alias": z.object({ name: z.string().min(1), alias: z.string().min(1) }).strict(),
   "GET registered-models/alias": z.object({ name: q.min(1), alias: q.min(1) }).strict(),
 };
 
@@ -417,7 +417,7 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
     const key = `${req.method} ${m?.[1] ?? url.pathname}`;
     const schema = API[key];
     let body: unknown;
-    if (req.method === "GET" || req.method === "DELETE") {
+    if (req.method === "GET") {
       body = Object.fromEntries(url.searchParams);
     } else {
       if (req.headers["content-type"] !== "application/json")
