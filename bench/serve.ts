@@ -9,7 +9,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import autocannon, { type Result } from "autocannon";
 import { readImdb } from "../src/data/imdb.ts";
@@ -168,6 +168,7 @@ async function main(): Promise<void> {
   const single = () => JSON.stringify({ text: nextText() });
   const batch = () => JSON.stringify({ texts: Array.from({ length: 32 }, nextText) });
 
+  const loadBefore = loadavg()[0];
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const child = spawn(
@@ -208,6 +209,7 @@ async function main(): Promise<void> {
       );
     }
     const rssEnd = rssMiB(pid);
+    const loadAfter = loadavg()[0];
     const s = results[0];
     const pass = {
       throughput: s.predictionsPerSecond >= TARGETS.singlePerSecond,
@@ -232,7 +234,9 @@ async function main(): Promise<void> {
           `| ${r.name} | ${fmt(r.requestsPerSecond, 0)} | ${fmt(r.predictionsPerSecond, 0)} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.max} | ${r.requests} | ${r.errors} | ${r.non2xx} | ${fmt(r.rss[0])} → ${fmt(r.rss[r.rss.length - 1])} (samples: ${r.rss.map((x) => fmt(x, 0)).join(", ")}) |`,
       ),
       "",
-      `Server RSS: ${fmt(rssStart)} MiB after start-up, ${fmt(rssEnd)} MiB after both scenarios.`,
+      `Server RSS: ${fmt(rssStart)} MiB after start-up, ${fmt(rssEnd)} MiB after both scenarios. ` +
+        `Machine load average (1 min): ${fmt(loadBefore)} before, ${fmt(loadAfter)} after (2 cores; above 2 means ` +
+        "other jobs were competing for the CPU).",
       "",
       `Targets (single predictions): ≥ ${TARGETS.singlePerSecond}/s — ${pass.throughput ? "met" : "**missed**"}; ` +
         `p99 ≤ ${TARGETS.p99Ms} ms — ${pass.p99 ? "met" : "**missed**"}; zero errors — ${pass.errors ? "met" : "**missed**"}.`,
