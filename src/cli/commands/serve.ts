@@ -27,6 +27,11 @@ export function register(program: Command): void {
     )
     .option("--models-dir <dir>", "folder of models to list and switch between (env SENTIMENT_MODELS_DIR)")
     .option(
+      "--registry <uri>",
+      "tracking store for registry models and the Experiments tab: a URI, on or off " +
+        "(env SENTIMENT_REGISTRY; default: on when MLFLOW_TRACKING_URI is set or ./mlruns exists)",
+    )
+    .option(
       "--data-dir <dir>",
       "where the feedback database lives (env SENTIMENT_HOME; default ./.sentiment)",
     )
