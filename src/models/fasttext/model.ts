@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Review } from "../../data/types.ts";
-import { countNgrams, hashToken, NgramConfigSchema, ngramBuckets } from "../../text/ngrams.ts";
+import { countNgrams, NgramConfigSchema, ngramBuckets } from "../../text/ngrams.ts";
 import { DEFAULT_PREPROCESS, PreprocessConfigSchema, tokenize } from "../../text/preprocess.ts";
 import { ModelFileError, UserError } from "../../util/errors.ts";
 import { decodeFloat16, encodeFloat16 } from "../../util/float16.ts";
@@ -16,7 +16,6 @@ import type { Explanation, FitData, FitOptions, ModelMetadata, StackableModel } 
 import { type ModelFileContents, readModelFile, writeModelFile } from "../modelFile.ts";
 import { compactColumns, concatRows, featurize, remapRows } from "../nblr/features.ts";
 import type { BinaryCsr } from "../nblr/solver.ts";
-import { trainWord2Vec, type WordVectors } from "./pretrain.ts";
 
 export const FAMILY = "fasttext";
 const FORMAT_VERSION = 1;
@@ -29,17 +28,6 @@ export const FastTextParamsSchema = z.object({
   epochs: z.number().int().min(1).default(4),
   learningRate: z.number().positive().default(0.005),
   batchSize: z.number().int().positive().default(32),
-  /**
-   * Initialise unigram embeddings with skip-gram vectors trained on train + unlabeled reviews
-   * (needs FitData.unlabeled). Off: random initialisation.
-   */
-  pretrain: z
-    .object({
-      epochs: z.number().int().min(1).default(1),
-      window: z.number().int().min(1).default(5),
-      scale: z.number().positive().default(0.1),
-    })
-    .optional(),
   refit: z.boolean().default(true),
   seed: z.number().int().default(0),
 });
@@ -60,13 +48,11 @@ function train(
   features: number,
   params: FastTextParams,
   onEpoch?: (epoch: number, loss: number) => void,
-  init?: (E: Float32Array) => void,
 ): { embeddings: Float32Array; output: Float32Array; bias: number } {
   const { dim, epochs, learningRate, batchSize } = params;
   const random = rng(params.seed + 17);
   const E = new Float32Array(features * dim);
   for (let k = 0; k < E.length; k++) E[k] = (random() * 2 - 1) / dim;
-  init?.(E);
   const u = new Float32Array(dim);
   let b = 0;
   // Adam state. Embedding rows are updated lazily: only rows the minibatch touched.
@@ -163,27 +149,6 @@ function train(
   return { embeddings: E, output: u, bias: b };
 }
 
-/** Copy each vocabulary word's vector (scaled to a common norm) into the row of its unigram bucket. */
-function initFromWordVectors(
-  E: Float32Array,
-  buckets: Uint32Array,
-  wv: WordVectors,
-  p: FastTextParams,
-): void {
-  const rowOf = new Map<number, number>();
-  for (let k = 0; k < buckets.length; k++) rowOf.set(buckets[k], k);
-  const shift = 32 - p.ngrams.hashBits;
-  const scale = p.pretrain?.scale ?? 0.1;
-  for (let w = 0; w < wv.words.length; w++) {
-    const row = rowOf.get(hashToken(wv.words[w]) >>> shift);
-    if (row === undefined) continue;
-    let norm = 0;
-    for (let d = 0; d < wv.dim; d++) norm += wv.vectors[w * wv.dim + d] ** 2;
-    const f = scale / Math.max(Math.sqrt(norm), 1e-8);
-    for (let d = 0; d < wv.dim; d++) E[row * wv.dim + d] = wv.vectors[w * wv.dim + d] * f;
-  }
-}
-
 function labelsOf(reviews: readonly Review[]): Uint8Array {
   return Uint8Array.from(reviews, (r) => {
     if (r.label === undefined) throw new UserError(`review ${r.id} has no label`);
@@ -222,20 +187,12 @@ export class FastTextModel implements StackableModel {
       p.preprocess,
       p.ngrams,
     );
-    const vectors = p.pretrain ? this.pretrainVectors(data, options) : undefined;
     const fitOn = (raw: BinaryCsr, labels: Uint8Array, phase: string): Weights => {
       const { x, buckets } = compactColumns(raw, dim, p.minDf);
-      const w = train(
-        x,
-        labels,
-        buckets.length,
-        p,
-        (epoch, loss) => {
-          progress?.({ phase, done: epoch, total: p.epochs, metrics: { loss } });
-          options.onMetric?.(`${phase}_loss`, loss, epoch);
-        },
-        vectors && ((E) => initFromWordVectors(E, buckets, vectors, p)),
-      );
+      const w = train(x, labels, buckets.length, p, (epoch, loss) => {
+        progress?.({ phase, done: epoch, total: p.epochs, metrics: { loss } });
+        options.onMetric?.(`${phase}_loss`, loss, epoch);
+      });
       return { buckets, ...w };
     };
     const selection = fitOn(xTrainRaw, yTrain, "fit");
@@ -265,22 +222,6 @@ export class FastTextModel implements StackableModel {
     };
     this.meta = this.buildMetadata(metrics, data.dataSha256);
     return metrics;
-  }
-
-  private pretrainVectors(data: FitData, options: FitOptions): WordVectors {
-    if (!data.unlabeled?.length) {
-      throw new UserError("fasttext pretraining needs unlabeled reviews (train with the IMDb unsup split)");
-    }
-    const texts = [...data.train, ...data.validation, ...data.unlabeled].map((r) =>
-      tokenize(r.text, this.params.preprocess),
-    );
-    return trainWord2Vec(texts, {
-      dim: this.params.dim,
-      epochs: this.params.pretrain!.epochs,
-      window: this.params.pretrain!.window,
-      seed: this.params.seed,
-      onProgress: (done, total) => options.onProgress?.({ phase: "pretrain word vectors", done, total }),
-    });
   }
 
   private setWeights(w: Weights): void {
