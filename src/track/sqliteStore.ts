@@ -97,16 +97,18 @@ export class SqliteTracker implements Tracker {
   constructor(dbPath: string) {
     const abs = resolve(dbPath);
     this.root = dirname(abs);
-    mkdirSync(this.root, { recursive: true });
     this.uri = `sqlite:///${abs}`;
     try {
+      mkdirSync(this.root, { recursive: true });
       this.db = new Database(abs, { timeout: 15_000 });
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("synchronous = NORMAL"); // WAL + NORMAL: durable across process crashes, fast commits
       this.db.pragma("foreign_keys = ON");
       migrate(this.db, Date.now());
     } catch (err) {
-      throw new UserError(`cannot open tracking database ${abs}: ${(err as Error).message}`);
+      throw new UserError(
+        `cannot open tracking database ${abs}: ${(err as Error).message} (point MLFLOW_TRACKING_URI at a writable folder, or use --no-track where offered)`,
+      );
     }
     this.registry = new SqliteRegistry(this);
     this.recoverCrashedRuns();
