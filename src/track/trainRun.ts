@@ -49,7 +49,9 @@ export function trackingCallbacks(
       forward.onMetric?.(name, value, step);
     },
     onProgress: (event: ProgressEvent) => {
-      if (event.metrics) logNumbers(run, event.metrics, event.done, `${event.phase.replace(/\s+/g, "_")}/`);
+      // "epoch 2/5" -> "epoch_2_5/loss": one flat prefix per phase, stepped by the event's progress.
+      const phase = event.phase.replace(/[^\w.-]+/g, "_").replace(/^_+|_+$/g, "") || "progress";
+      if (event.metrics) logNumbers(run, event.metrics, event.done, `${phase}/`);
       forward.onProgress?.(event);
     },
   };

@@ -18,6 +18,23 @@ describe("tracked training", () => {
     });
   });
 
+  it("logs progress-event metrics under one flat prefix per phase", async () => {
+    const { trackingCallbacks } = await import("../../src/track/trainRun.ts");
+    const tracker = await openTracker(join(tempDir(), "mlruns"));
+    try {
+      const run = await tracker.startRun({});
+      const cb = trackingCallbacks(run);
+      cb.onProgress?.({ phase: "epoch 2/5", done: 7, total: 10, metrics: { loss: 0.25 } });
+      cb.onMetric?.("val acc(epoch)", 0.9, 2);
+      await run.end();
+      const data = (await tracker.getRun(run.runId))!;
+      expect(data.metrics["epoch_2_5/loss"]).toMatchObject({ value: 0.25, step: 7 });
+      expect(data.metrics["val acc_epoch_"]).toMatchObject({ value: 0.9, step: 2 });
+    } finally {
+      await tracker.close();
+    }
+  });
+
   it("records params, trainer metrics, fit metrics, dataset tag and the model artifact", async () => {
     const dir = tempDir();
     const tracker = await openTracker(join(dir, "mlruns"));
