@@ -144,6 +144,7 @@ export class MlflowRestRun implements ActiveRun {
     this.#requireOpen();
     validateKey("tag", key);
     validateTagValue(key, value);
+    void this.#send(); // buffered writes go first, so a later set-tag is never overtaken by an older value
     this.#enqueue(async () => {
       await this.#http.call("POST", "runs/set-tag", { run_id: this.runId, key, value });
     });

@@ -78,6 +78,14 @@ describe("MLflow REST client", () => {
     expect(runs.map((r) => r.info.runId)).toEqual([run.runId]);
   });
 
+  it("keeps the order of tag writes between batched and single calls", async () => {
+    const run = await tracker.startRun({ experiment: "order" });
+    run.setTags({ stage: "first" });
+    run.setTag("stage", "second");
+    await run.end();
+    expect(server.runs.get(run.runId)!.tags.get("stage")).toBe("second");
+  });
+
   it("reports a server rejection clearly and still closes the run", async () => {
     const run = await tracker.startRun({ experiment: "x", params: { lr: 1 } });
     await run.flush();
