@@ -8,7 +8,7 @@ import { runImdbPipeline } from "../../src/pipeline/imdbPipeline.ts";
 import { modelCard } from "../../src/track/modelRegistry.ts";
 import { openTracker } from "../../src/track/open.ts";
 import { runCli } from "../helpers/cli.ts";
-import { TINY_NBLR, tinyImdbFolder } from "../track/fixtures.ts";
+import { syntheticReviews, TINY_NBLR, tinyImdbFolder } from "../track/fixtures.ts";
 import { tempDir } from "../track/helpers.ts";
 
 function writeConfig(dir: string, data: string, extra = ""): string {
@@ -186,6 +186,23 @@ describe("IMDb pipeline", () => {
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }
+  });
+
+  it("ingests a labelled CSV file as well as the IMDb layout", async () => {
+    const dir = tempDir("pipe-");
+    const csv = join(dir, "reviews.csv");
+    const rows = syntheticReviews(200, 4).map(
+      (r) => `"${r.text}",${r.label === 1 ? "positive" : "negative"}`,
+    );
+    writeFileSync(csv, `review,sentiment\n${rows.join("\n")}\n`);
+    const config = loadPipelineConfig(writeConfig(dir, csv));
+    const result = await runImdbPipeline(config);
+    const ingest = result.records[0].summary;
+    expect(ingest).toMatchObject({ reviews: 200, skipped: 0 });
+    expect(result.records[1].summary.warnings).toContain(
+      "200 reviews have no movie id: they are split one by one",
+    );
+    expect(result.registered).toMatchObject({ registered: true });
   });
 
   it("reports configuration mistakes with their path before running anything", () => {
