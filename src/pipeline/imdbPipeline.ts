@@ -20,7 +20,7 @@ export interface PipelineResult {
 }
 
 export function imdbSteps(tracker: Tracker, config: PipelineConfig): StepDefinition[] {
-  const env = { tracker, modelName: config.model, alias: config.register.alias };
+  const env = { tracker, modelName: config.model, alias: config.register.alias, cacheDir: config.cacheDir };
   return [
     ingestStep,
     validateStep,

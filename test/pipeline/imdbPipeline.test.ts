@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -105,6 +105,8 @@ describe("IMDb pipeline", () => {
       "notify",
     ]);
     expect(String(third.decision.reason)).toMatch(/does not beat production v1 .* by 0.5/);
+    // The production model's holdout metrics are memoised by (model, holdout, evaluation code).
+    expect(readdirSync(join(dir, "cache", "production-eval"))).toHaveLength(1);
   });
 
   it("an interrupted run is KILLED, promotes nothing, and the next run resumes from the completed steps", async () => {

@@ -1,15 +1,17 @@
 // Release steps, run every time (they depend on the registry, not only on their inputs): compare the
 // candidate with the current production model on the same holdout, register and promote it when it
 // is better by the configured margin, and tell a running server to hot-swap.
+import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { evaluateModel, summaryMetrics } from "../../eval/evaluate.ts";
 import { loadModel } from "../../models/registry.ts";
 import { modelVersionPath, notifyServer, promoteModel, registerModel } from "../../track/modelRegistry.ts";
 import type { Tracker } from "../../track/tracker.ts";
+import { writeFileAtomic } from "../../util/atomic.ts";
 import type { PipelineConfig } from "../config.ts";
-import type { StepDefinition } from "../engine.ts";
-import { sha256File } from "../hash.ts";
+import type { StepDefinition, StepInput } from "../engine.ts";
+import { codeVersion, sha256, sha256File } from "../hash.ts";
 import { readReviews } from "../reviewsFile.ts";
 import { MODEL_FILE } from "./model.ts";
 
@@ -17,9 +19,40 @@ export interface ReleaseEnv {
   tracker: Tracker;
   modelName: string;
   alias: string;
+  cacheDir: string;
 }
 
 type CompareConfig = PipelineConfig["compare"];
+
+/**
+ * Holdout metrics of the production model, memoised in the cache by (model file, holdout, evaluation
+ * code): re-running the pipeline against an unchanged production model does not evaluate it again.
+ */
+async function productionMetrics(
+  env: ReleaseEnv,
+  modelPath: string,
+  split: StepInput,
+  signal?: AbortSignal,
+): Promise<Record<string, number | null>> {
+  const key = sha256(`${await sha256File(modelPath)}:${split.key}:${codeVersion(["src/eval"])}`);
+  const memo = join(env.cacheDir, "production-eval", `${key}.json`);
+  if (existsSync(memo)) {
+    try {
+      return JSON.parse(readFileSync(memo, "utf8")) as Record<string, number | null>;
+    } catch {
+      // damaged memo: evaluate again below
+    }
+  }
+  const holdout = await readReviews(join(split.dir, "holdout.jsonl"));
+  const report = await evaluateModel(await loadModel(modelPath), holdout, {
+    dataset: { name: "pipeline holdout", split: "holdout", sha256: split.key },
+    robustness: false,
+    signal,
+  });
+  const metrics = summaryMetrics(report);
+  await writeFileAtomic(memo, JSON.stringify(metrics));
+  return metrics;
+}
 
 export function compareStep(env: ReleaseEnv): StepDefinition<CompareConfig> {
   return {
@@ -51,13 +84,7 @@ export function compareStep(env: ReleaseEnv): StepDefinition<CompareConfig> {
           };
         } else {
           // Same holdout, same code: the only difference is the model.
-          const holdout = await readReviews(join(inputs.split.dir, "holdout.jsonl"));
-          const report = await evaluateModel(await loadModel(prodPath), holdout, {
-            dataset: { name: "pipeline holdout", split: "holdout", sha256: inputs.split.key },
-            robustness: false,
-            signal,
-          });
-          const prod = summaryMetrics(report)[config.metric];
+          const prod = (await productionMetrics(env, prodPath, inputs.split, signal))[config.metric];
           if (typeof prod !== "number")
             throw new Error(`production model has no "${config.metric}" on the holdout`);
           const better = candidate >= prod + config.margin;
