@@ -145,7 +145,7 @@ interface Run {
 
 export interface FakeMlflow {
   url: string;
-  requests: { method: string; path: string; body: unknown }[];
+  requests: { method: string; path: string; body: unknown; authorization?: string }[];
   violations: string[];
   artifacts: Map<string, Buffer>;
   runs: Map<string, Run>;
@@ -429,7 +429,12 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
         return send(400, { error_code: "MALFORMED_REQUEST", message: "invalid JSON" });
       }
     }
-    requests.push({ method: req.method ?? "", path: m?.[1] ?? url.pathname, body });
+    requests.push({
+      method: req.method ?? "",
+      path: m?.[1] ?? url.pathname,
+      body,
+      authorization: req.headers.authorization,
+    });
     if (!schema) {
       violations.push(`${key}: not a documented endpoint`);
       return send(404, { error_code: "ENDPOINT_NOT_FOUND", message: `no endpoint ${key}` });

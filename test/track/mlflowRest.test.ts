@@ -185,6 +185,27 @@ describe("MLflow REST client", () => {
     expect(server.violations).toHaveLength(2);
   });
 
+  it("authenticates with MLflow's environment variables", async () => {
+    const saved = { ...process.env };
+    try {
+      process.env.MLFLOW_TRACKING_TOKEN = "tok";
+      await (await openTracker(server.url)).listExperiments();
+      delete process.env.MLFLOW_TRACKING_TOKEN;
+      process.env.MLFLOW_TRACKING_USERNAME = "ann";
+      process.env.MLFLOW_TRACKING_PASSWORD = "pw";
+      await (await openTracker(server.url)).listExperiments();
+    } finally {
+      for (const k of ["MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"]) {
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+      }
+    }
+    expect(server.requests.map((r) => r.authorization)).toEqual([
+      "Bearer tok",
+      `Basic ${Buffer.from("ann:pw").toString("base64")}`,
+    ]);
+  });
+
   it("says clearly when the server cannot be reached", async () => {
     const t = await openTracker("http://127.0.0.1:9");
     await expect(t.startRun({})).rejects.toThrow(
