@@ -1,5 +1,6 @@
 // `npm run bench`: train the default preset on IMDb train, evaluate once on test, and measure
-// prediction throughput on one core and on all cores. Writes the "core" section of BENCHMARKS.md.
+// prediction throughput on one core and on all cores. Writes the "core" (or "core-<preset>")
+// section of BENCHMARKS.md.
 // Training runs in a child process so its peak RSS is measured on its own.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -93,5 +94,5 @@ Train = read the archive + featurise + fit (selection on the movie-disjoint vali
 
 Reference (same archive, same machine type, scikit-learn 1.2): TF-IDF 1-2-grams + LR 90.68%, fit 17.7 s, 4,538 predictions/s; NB-LR on binary 1-3-grams 91.61%, fit 35.9 s, 1,660 predictions/s.
 `;
-await writeBenchSection("BENCHMARKS.md", "core", body);
+await writeBenchSection("BENCHMARKS.md", preset === "default" ? "core" : `core-${preset}`, body);
 console.log(body);
