@@ -12,7 +12,21 @@ import { resolveConfig } from "../src/train/train.ts";
 const [preset = "default", overrides = "{}", seedArg = "0"] = process.argv.slice(2);
 const seed = Number(seedArg);
 const config = resolveConfig({ preset });
-const hyperparameters = { ...config.hyperparameters, ...JSON.parse(overrides), refit: false, seed };
+// No refit on train + validation: the validation reviews must stay unseen by what is scored on them.
+const noRefit = (h: Record<string, unknown>) => ({ ...h, refit: false });
+const merged: Record<string, unknown> = { ...config.hyperparameters, ...JSON.parse(overrides), seed };
+const hyperparameters =
+  config.family === "ensemble"
+    ? {
+        ...merged,
+        members: (merged.members as { family: string; hyperparameters: Record<string, unknown> }[]).map(
+          (m) => ({
+            ...m,
+            hyperparameters: noRefit(m.hyperparameters),
+          }),
+        ),
+      }
+    : noRefit(merged);
 const data = await readImdb(resolveDataPath(), { splits: config.unlabeled ? ["train", "unsup"] : ["train"] });
 const { train, validation } = splitByGroup(data.train, { validationFraction: 0.2, seed });
 const model = (await getFamily(config.family)).create(hyperparameters);

@@ -39,7 +39,7 @@ export const PRESETS: Record<string, Preset> = {
         { family: "nblr", hyperparameters: DEFAULT_NBLR },
         {
           family: "fasttext",
-          hyperparameters: { preprocess: PREPROCESS, learningRate: 0.001, epochs: 3, dim: 32 },
+          hyperparameters: { preprocess: PREPROCESS, learningRate: 0.005, epochs: 4, batchSize: 32, dim: 32 },
         },
       ],
     },
@@ -47,7 +47,7 @@ export const PRESETS: Record<string, Preset> = {
   fasttext: {
     family: "fasttext",
     description: "fastText-style mean of hashed 1-2-gram embeddings (sparse Adam)",
-    hyperparameters: { preprocess: PREPROCESS, learningRate: 0.001, epochs: 3, dim: 32 },
+    hyperparameters: { preprocess: PREPROCESS, learningRate: 0.005, epochs: 4, batchSize: 32, dim: 32 },
   },
   default: {
     family: "nblr",
