@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { basename } from "node:path";
 import type { ProgressEvent } from "../models/model.ts";
-import { type TrainOptions, type TrainResult, trainModel } from "../train/train.ts";
+import { resolveConfig, type TrainOptions, type TrainResult, trainModel } from "../train/train.ts";
 import { MODEL_ARTIFACT_DIR } from "./modelRegistry.ts";
 import type { ActiveRun, StartRunOptions, Tracker } from "./tracker.ts";
 
@@ -73,7 +73,13 @@ export async function trainTracked(
   options: TrackedTrainOptions,
 ): Promise<{ result: TrainResult; runId: string }> {
   const { tracker, run: runOptions, out, ...train } = options;
-  const run = await tracker.startRun({ experiment: "train", ...runOptions });
+  // Resolving first also rejects an unknown preset before a run is created for it.
+  const { family } = resolveConfig(train);
+  const run = await tracker.startRun({
+    ...runOptions,
+    experiment: runOptions?.experiment ?? "train",
+    name: runOptions?.name ?? `train-${family}`,
+  });
   try {
     run.logParams({
       preset: train.preset ?? (train.family ? "" : "default"),

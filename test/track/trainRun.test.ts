@@ -106,6 +106,7 @@ describe("tracked training", () => {
       const run = (await tracker.getRun(runId))!;
       expect(run.info.status).toBe("FINISHED");
       expect(run.tags["dataset.sha256"]).toMatch(/^[0-9a-f]{64}$/);
+      expect(run.info.runName).toBe("train-nblr");
       expect(run.tags["mlflow.source.git.commit"] ?? "none").toBeTruthy();
     } finally {
       await tracker.close();
