@@ -2,6 +2,7 @@
 // training reviews and score it on the held-out part (a movie-disjoint validation split or k folds;
 // never the test split), optionally as a tracked child run. Runs in a worker process or in-process.
 import { groupKFold, splitByGroup } from "../data/split.ts";
+import type { Review } from "../data/types.ts";
 import { evaluateModel, summaryMetrics } from "../eval/evaluate.ts";
 import { readReviews } from "../pipeline/reviewsFile.ts";
 import { openTracker } from "../track/open.ts";
@@ -65,6 +66,13 @@ export function meanMetrics(folds: FoldResult[]): Record<string, number> {
   );
 }
 
+// A worker runs many trials on the same data file: parse it once per process.
+let dataCache: { file: string; reviews: Review[] } | undefined;
+async function cachedReviews(file: string): Promise<Review[]> {
+  if (dataCache?.file !== file) dataCache = { file, reviews: await readReviews(file) };
+  return dataCache.reviews;
+}
+
 export async function runTrialTask(task: TrialTask, signal?: AbortSignal): Promise<TrialOutcome> {
   const t0 = performance.now();
   const tracker = task.tracking ? await openTracker(task.tracking.uri) : undefined;
@@ -78,7 +86,7 @@ export async function runTrialTask(task: TrialTask, signal?: AbortSignal): Promi
         params: { ...flattenParams(task.tracking.params), seed: task.seed },
       });
     }
-    const reviews = await readReviews(task.dataFile);
+    const reviews = await cachedReviews(task.dataFile);
     const e = task.evaluation;
     const splits =
       e.kind === "holdout"
