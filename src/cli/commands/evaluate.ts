@@ -6,9 +6,10 @@ import type { Command } from "commander";
 import { isImdbPath, loadReviews } from "../../data/load.ts";
 import { resolveDataPath } from "../../data/paths.ts";
 import { evaluateModel, summaryMetrics } from "../../eval/evaluate.ts";
-import { renderJson, writeReport } from "../../eval/report.ts";
+import { renderJson, type WrittenReport, writeReport } from "../../eval/report.ts";
 import type { EvalReport } from "../../eval/types.ts";
 import { DEFAULT_MODEL_PATH, loadModel } from "../../models/registry.ts";
+import { trackEvaluation } from "../../track/evalRun.ts";
 import { writeFileAtomic } from "../../util/atomic.ts";
 import { UserError } from "../../util/errors.ts";
 import { createProgress } from "../progress.ts";
@@ -26,6 +27,9 @@ interface EvaluateCliOptions {
   batchSize: string;
   seed?: string;
   threshold: string;
+  track: boolean;
+  trackingUri?: string;
+  experiment: string;
 }
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
@@ -148,10 +152,15 @@ async function run(opts: EvaluateCliOptions): Promise<void> {
   progress.stop();
 
   const written: string[] = [];
+  let files: WrittenReport | undefined;
   if (opts.out) {
-    const files = await writeReport(report, resolve(opts.out));
+    files = await writeReport(report, resolve(opts.out));
     written.push(files.json, files.markdown, files.html);
   }
+  // Tracked by default like training: metrics, dataset sha256, model id, report files as artifacts.
+  const runId = opts.track
+    ? await trackEvaluation(report, files, { trackingUri: opts.trackingUri, experiment: opts.experiment })
+    : undefined;
   if (attachTo) {
     await writeFileAtomic(attachTo, renderJson(report));
     written.push(attachTo);
@@ -173,9 +182,11 @@ async function run(opts: EvaluateCliOptions): Promise<void> {
     }
     if (opts.out) out.report = { json: written[0], markdown: written[1], html: written[2] };
     if (attachTo) out.attached = attachTo;
+    if (runId) out.runId = runId;
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } else if (!opts.quiet) {
     printSummary(report, written);
+    if (runId) process.stdout.write(`tracked as run ${runId} (sentiment runs show ${runId.slice(0, 8)})\n`);
   }
 }
 
@@ -203,5 +214,8 @@ export function register(program: Command): void {
     .option("--batch-size <n>", "texts per predict call", "256")
     .option("--seed <n>", "seed for --limit and the robustness sample")
     .option("--threshold <p>", "P(positive) at or above which a review is called positive", "0.5")
+    .option("--experiment <name>", "tracking experiment", "evaluate")
+    .option("--tracking-uri <uri>", "tracking store (default: $MLFLOW_TRACKING_URI, else ./mlruns)")
+    .option("--no-track", "do not record the evaluation in the experiment tracker")
     .action((opts: EvaluateCliOptions) => run(opts));
 }
