@@ -54,7 +54,7 @@ export function clean(text: string, config: PreprocessConfig): string {
 const TOKEN_RE = new RegExp(
   [
     String.raw`(?<word>[\p{L}\p{N}]+(?:['’][\p{L}]+)*)`,
-    String.raw`(?<bang>!+)`,
+    "(?<bang>!+)",
     String.raw`(?<question>\?+)`,
     // Emoticons must not touch letters or digits, so "re:" or "(3:2)" are not read as faces.
     String.raw`(?<emoticon>(?<![\p{L}\p{N}])(?:[:;=][\-o^']?[)(\]\[DPpOo3/\\|*]|[)(\]\[][\-o^']?[:;=]|<3|<\/3|\^_\^|-_-|;_;)(?![\p{L}\p{N}]))`,

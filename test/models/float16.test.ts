@@ -10,9 +10,9 @@ describe("float16", () => {
   it("rounds other values within half-precision error", () => {
     const values = [0.1234, -3.0001, 1e-5, 123.456];
     const back = decodeFloat16(encodeFloat16(values));
-    values.forEach((v, i) =>
-      expect(Math.abs(back[i] - v)).toBeLessThanOrEqual(Math.abs(v) * 2 ** -11 + 6e-8),
-    );
+    for (const [i, v] of values.entries()) {
+      expect(Math.abs(back[i] - v)).toBeLessThanOrEqual(Math.abs(v) * 2 ** -11 + 6e-8);
+    }
   });
 
   it("maps overflow to infinity and keeps NaN", () => {
