@@ -1,18 +1,11 @@
 // Label-neutral text perturbations and slices for the robustness checks. Each perturbation changes
 // only the surface of a review (casing, whitespace, markup, a neutral emoji) — never words that carry
 // sentiment — so a robust model's prediction should not move. All randomness is seeded per review.
+import { firstSentence } from "../text/sentences.ts";
+import { rng } from "../util/random.ts";
 
-/** mulberry32: a tiny seeded PRNG (public domain, Tommy Ettinger); plenty for sampling and noise. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG shared with the rest of the project (mulberry32). */
+export const seededRandom = rng;
 
 /** `k` distinct indices out of `n`, in ascending order (partial Fisher-Yates). */
 export function sampleIndices(n: number, k: number, seed: number): number[] {
@@ -128,24 +121,8 @@ export const PERTURBATIONS: readonly Perturbation[] = [
   },
 ];
 
-const segmenter = new Intl.Segmenter("en", { granularity: "sentence" });
-// V8's ICU has no sentence-break suppressions, so "Mr. Smith" would end a sentence after "Mr.".
-const ABBREVIATION_END = /\b(?:Mr|Mrs|Ms|Dr|Prof|St|Jr|Sr|vs|etc|Vol|No|Mt|Lt|Col|Gen|Sgt|Capt)\.\s*$/i;
-
-/**
- * The first sentence of a review (Unicode sentence boundaries, UAX #29, via Intl.Segmenter), with
- * IMDb's "<br />" line breaks treated as paragraph ends. Leading fragments without letters ("...")
- * and common abbreviations ("Mr.") do not end it.
- */
-export function firstSentence(text: string): string {
-  const plain = text.replace(/<br\s*\/?>/gi, "\n");
-  let out = "";
-  for (const { segment } of segmenter.segment(plain)) {
-    out += segment;
-    if (/\p{L}/u.test(out) && !ABBREVIATION_END.test(segment)) break;
-  }
-  return out.trim();
-}
+// The first sentence of a review: one sentence splitter for the whole project (src/text/sentences.ts).
+export { firstSentence };
 
 /** Words counted as negations for the negation-heavy slice. */
 export function isNegationToken(token: string): boolean {
