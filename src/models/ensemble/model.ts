@@ -3,10 +3,10 @@
 //   logit = β₀ + Σ_k β_k · logit_k
 // The stacker is also the ensemble's calibration. Members are stored inside the ensemble's own
 // model file, so it ships and verifies as one file.
-import { createHash } from "node:crypto";
 import { z } from "zod";
 import { ModelFileError, UserError } from "../../util/errors.ts";
 import { sigmoid } from "../calibration.ts";
+import { modelIdentity } from "../identity.ts";
 import type {
   Explanation,
   FitData,
@@ -153,16 +153,11 @@ export class EnsembleModel implements SentimentModel {
 
   private buildMetadata(metrics: Record<string, number>, dataSha256?: string): ModelMetadata {
     const memberMeta = this.members.map((m) => m.metadata());
-    const digest = createHash("sha256")
-      .update(memberMeta.map((m) => m.id).join(","))
-      .update(JSON.stringify(this.stacker))
-      .digest("hex");
-    const createdAt = new Date().toISOString();
     return {
-      family: FAMILY,
-      id: `${FAMILY}-${createdAt.slice(0, 10).replace(/-/g, "")}-${digest.slice(0, 8)}`,
-      formatVersion: FORMAT_VERSION,
-      createdAt,
+      ...modelIdentity(FAMILY, FORMAT_VERSION, [
+        ...memberMeta.map((m) => m.id),
+        JSON.stringify(this.stacker),
+      ]),
       preprocessing: memberMeta[0].preprocessing,
       hyperparameters: { ...this.params },
       metrics,

@@ -2,7 +2,6 @@
 // hashed word n-grams; one logit = u·mean + b. Trained with lazy (sparse) Adam and a linearly
 // decaying rate — plain SGD lost ~1.5 points in the first exploration. Being linear in the n-gram
 // indicators, it explains exactly like NB-LR: n-gram j contributes u·E_j / n.
-import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Review } from "../../data/types.ts";
 import { countNgrams, NgramConfigSchema, ngramBuckets } from "../../text/ngrams.ts";
@@ -12,6 +11,7 @@ import { decodeFloat16, encodeFloat16 } from "../../util/float16.ts";
 import { rng } from "../../util/random.ts";
 import { fitPlatt, type Platt, sigmoid } from "../calibration.ts";
 import { explainNgrams } from "../explainNgrams.ts";
+import { modelIdentity } from "../identity.ts";
 import type { Explanation, FitData, FitOptions, ModelMetadata, StackableModel } from "../model.ts";
 import { type ModelFileContents, readModelFile, writeModelFile } from "../modelFile.ts";
 import { compactColumns, concatRows, featurize, remapRows } from "../nblr/features.ts";
@@ -254,13 +254,8 @@ export class FastTextModel implements StackableModel {
 
   private buildMetadata(metrics: Record<string, number>, dataSha256?: string): ModelMetadata {
     const w = this.weights!;
-    const digest = createHash("sha256").update(Buffer.from(w.embeddings.buffer)).digest("hex");
-    const createdAt = new Date().toISOString();
     return {
-      family: FAMILY,
-      id: `${FAMILY}-${createdAt.slice(0, 10).replace(/-/g, "")}-${digest.slice(0, 8)}`,
-      formatVersion: FORMAT_VERSION,
-      createdAt,
+      ...modelIdentity(FAMILY, FORMAT_VERSION, [w.embeddings]),
       preprocessing: this.params.preprocess,
       hyperparameters: { ...this.params },
       metrics,

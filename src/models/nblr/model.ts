@@ -5,7 +5,6 @@
 //         -> logistic regression on x·r for each C, best C on the validation split
 //         -> Platt calibration on validation scores -> refit on train + validation
 //   serve: one table lookup per n-gram; logit = Σ v_j + b with v_j = w_j·r_j folded at save time.
-import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Review } from "../../data/types.ts";
 import { countNgrams, NgramConfigSchema, ngramBuckets } from "../../text/ngrams.ts";
@@ -16,6 +15,7 @@ import { decodeFloat16, encodeFloat16 } from "../../util/float16.ts";
 import { rng, shuffle } from "../../util/random.ts";
 import { fitPlatt, IDENTITY_PLATT, type Platt, sigmoid } from "../calibration.ts";
 import { explainNgrams } from "../explainNgrams.ts";
+import { modelIdentity } from "../identity.ts";
 import type {
   Explanation,
   FitData,
@@ -321,16 +321,8 @@ export class NblrModel implements StackableModel {
 
   private buildMetadata(metrics: Record<string, number>, dataSha256?: string): ModelMetadata {
     const f = this.fitted!;
-    const digest = createHash("sha256")
-      .update(Buffer.from(f.buckets.buffer, f.buckets.byteOffset, f.buckets.byteLength))
-      .update(Buffer.from(f.classWeights.buffer, f.classWeights.byteOffset, f.classWeights.byteLength))
-      .digest("hex");
-    const createdAt = new Date().toISOString();
     return {
-      family: FAMILY,
-      id: `${FAMILY}-${createdAt.slice(0, 10).replace(/-/g, "")}-${digest.slice(0, 8)}`,
-      formatVersion: FORMAT_VERSION,
-      createdAt,
+      ...modelIdentity(FAMILY, FORMAT_VERSION, [f.buckets, f.classWeights]),
       preprocessing: this.params.preprocess,
       hyperparameters: { ...this.params },
       metrics,
