@@ -1,17 +1,18 @@
-// Worker for the all-cores throughput measurement: loads the model, scores its share of texts.
-import { parentPort, workerData } from "node:worker_threads";
+// Child process for the all-cores throughput measurement (one per core): loads the model, reads
+// its share of the test reviews, says "ready", scores them on "go" and reports the seconds taken.
+import { readImdb } from "../src/data/imdb.ts";
 import { loadModel } from "../src/models/registry.ts";
 
-const { modelPath, texts, batchSize } = workerData as {
-  modelPath: string;
-  texts: string[];
-  batchSize: number;
-};
+const [modelPath, dataPath, share, shares, batchArg] = process.argv.slice(2);
+const batchSize = Number(batchArg);
+const data = await readImdb(dataPath, { splits: ["test"] });
+const texts = data.test.filter((_, i) => i % Number(shares) === Number(share)).map((r) => r.text);
 const model = await loadModel(modelPath);
 await model.predictProba(texts.slice(0, batchSize)); // warm-up
-parentPort!.postMessage("ready");
-parentPort!.once("message", async () => {
+process.send!({ ready: texts.length });
+process.once("message", async () => {
   const t = performance.now();
   for (let i = 0; i < texts.length; i += batchSize) await model.predictProba(texts.slice(i, i + batchSize));
-  parentPort!.postMessage((performance.now() - t) / 1000);
+  process.send!({ seconds: (performance.now() - t) / 1000 });
+  process.disconnect();
 });
