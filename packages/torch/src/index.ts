@@ -50,6 +50,7 @@ export {
   rand,
   randn,
   resolveDevice,
+  setFlushDenormal,
   setNumThreads,
   stack,
   Tensor,

@@ -146,6 +146,7 @@ export interface NativeTorch {
   manualSeed(seed: number): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
+  setFlushDenormal(on: boolean): boolean;
   cudaAvailable(): boolean;
   version(): string;
 }

@@ -366,6 +366,10 @@ export function manualSeed(seed: number): void {
 export function setNumThreads(n: number): void {
   native().setNumThreads(n);
 }
+/** Flush denormal floats to zero (like torch.set_flush_denormal). Returns false if the CPU cannot. */
+export function setFlushDenormal(on: boolean): boolean {
+  return native().setFlushDenormal(on);
+}
 export function getNumThreads(): number {
   return native().getNumThreads();
 }

@@ -27,8 +27,8 @@ function pooledSize(net: Net): number {
 export function meanMaxPool(torch: Torch, output: Tensor, batch: Batch): Tensor {
   const mask = torch.tensor(batch.ids, [batch.size, batch.time], "int32").ne(PAD_ID).unsqueeze(2); // [B, T, 1]
   const lengths = torch.tensor(Float32Array.from(batch.lengths), [batch.size, 1]);
-  const mean = output.sum([1]).div(lengths); // padded steps are zero in a packed LSTM's output
-  const max = output.maskedFill(mask.logicalNot(), -1e4).amax([1]);
+  const mean = output.mul(mask.to("float32")).sum([1]).div(lengths); // [B, F], real steps only
+  const max = output.maskedFill(mask.logicalNot(), -1e4).amax([1]); // [B, F]
   return torch.cat([mean, max], 1);
 }
 
@@ -43,6 +43,7 @@ export const bilstmArchitecture: Architecture<BilstmParams> = {
       bidirectional: p.net.bidirectional,
       dropout: p.net.dropout,
       pooling: p.net.pooling,
+      packedSequences: p.net.packed,
       maxLength: p.text.maxLength,
       loss: "BCEWithLogits",
       optimizer: `${p.training.optimizer} lr=${p.training.lr}`,
@@ -75,7 +76,9 @@ export function buildBilstm(torch: Torch, p: BilstmParams, vocabSize: number, pr
     forward(batch, train) {
       const ids = torch.tensor(batch.ids, [batch.size, batch.time], "int64");
       const x = torch.dropout(embedding.forward(ids), p.net.dropout, train); // [B, T, E]
-      const { output, h } = lstm.forwardPacked(x, batch.lengths, train); // [B, T, dirs*H], [layers*dirs, B, H]
+      const { output, h } = p.net.packed
+        ? lstm.forwardPacked(x, batch.lengths, train)
+        : lstm.forward(x, train); // [B, T, dirs*H], [layers*dirs, B, H]
       let pooled: Tensor;
       if (p.net.pooling === "last") {
         const last = Array.from({ length: dirs }, (_, d) => h.select(0, (layers - 1) * dirs + d)); // dirs x [B, H]

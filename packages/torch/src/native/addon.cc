@@ -461,6 +461,9 @@ FN(SetNumThreads, {
   at::set_num_threads(static_cast<int>(I(info[0])));
   return env.Undefined();
 })
+// Flush denormal floats to zero (x86 FTZ/DAZ). Gradients that fade through long recurrences reach
+// denormal range, where every multiply costs ~100x; see torch.set_flush_denormal.
+FN(SetFlushDenormal, { return Napi::Boolean::New(env, at::globalContext().setFlushDenormal(B(info[0]))); })
 FN(GetNumThreads, { return Napi::Number::New(env, at::get_num_threads()); })
 FN(CudaAvailable, { return Napi::Boolean::New(env, torch::cuda::is_available()); })
 FN(Version, { return Napi::String::New(env, TORCH_VERSION); })
@@ -658,6 +661,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("manualSeed", ManualSeed);
   EXPORT("setNumThreads", SetNumThreads);
   EXPORT("getNumThreads", GetNumThreads);
+  EXPORT("setFlushDenormal", SetFlushDenormal);
   EXPORT("cudaAvailable", CudaAvailable);
   EXPORT("version", Version);
   return exports;

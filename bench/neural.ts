@@ -1,0 +1,194 @@
+// `npm run bench:neural`: trains each neural configuration on IMDb train (validation carved from
+// train, disjoint by movie), scores IMDb test once with the selected weights, and times the
+// reference BiLSTM training step on this engine and in PyTorch from Python, in the same run.
+// Results go to bench/results/neural-<name>.json (so configurations can be run one at a time) and
+// the "Neural models" section of BENCHMARKS.md is rebuilt from all result files.
+//
+//   npm run bench:neural -- [--models bilstm-fast,lstm-glove,transformer] [--threads 1]
+//                           [--step-only | --skip-step] [--step-steps 3] [--data <archive>]
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { readImdb } from "../src/data/imdb.ts";
+import { resolveDataPath } from "../src/data/paths.ts";
+import { trainModel } from "../src/train/train.ts";
+import { referenceStepTime } from "./neural-step.ts";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const RESULTS = join(ROOT, "bench/results");
+
+/** Configurations benchmarked: family + hyperparameters (variant defaults + the run's overrides). */
+const CONFIGS: Record<string, { family: string; hyperparameters: Record<string, unknown> }> = {
+  "bilstm-fast": { family: "bilstm", hyperparameters: { variant: "fast" } },
+};
+
+const { values } = parseArgs({
+  options: {
+    models: { type: "string", default: Object.keys(CONFIGS).join(",") },
+    threads: { type: "string", default: "1" },
+    "step-only": { type: "boolean", default: false },
+    "skip-step": { type: "boolean", default: false },
+    "step-steps": { type: "string", default: "2" },
+    data: { type: "string" },
+    params: { type: "string" },
+  },
+});
+const threads = Number(values.threads);
+const log = (msg: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+mkdirSync(RESULTS, { recursive: true });
+
+async function stepComparison(): Promise<void> {
+  const steps = Number(values["step-steps"]);
+  log(`reference BiLSTM step: engine, ${steps} steps on ${threads} thread(s)`);
+  const engine = await referenceStepTime({ threads, steps, warmup: 1 });
+  log(`engine ${engine.msPerStep.toFixed(0)} ms/step; now PyTorch from Python`);
+  const py = JSON.parse(
+    execFileSync(
+      "/usr/bin/python3",
+      [
+        join(ROOT, "bench/neural-reference.py"),
+        "--threads",
+        String(threads),
+        "--steps",
+        String(steps),
+        "--warmup",
+        "1",
+      ],
+      { encoding: "utf8" },
+    ),
+  );
+  log(`python ${Number(py.msPerStep).toFixed(0)} ms/step`);
+  writeFileSync(
+    join(RESULTS, "neural-step.json"),
+    JSON.stringify({ date: new Date().toISOString(), engine, python: py, batch: 64, length: 256 }, null, 2),
+  );
+}
+
+async function trainAndTest(name: string): Promise<void> {
+  const config = CONFIGS[name];
+  if (!config) throw new Error(`unknown configuration ${name} (known: ${Object.keys(CONFIGS).join(", ")})`);
+  const overrides = values.params ? JSON.parse(values.params) : {};
+  const hyperparameters = { ...config.hyperparameters, ...overrides };
+  const training = { ...((hyperparameters.training as object) ?? {}), threads };
+  log(`${name}: training ${JSON.stringify({ ...hyperparameters, training })}`);
+  let lastLog = 0;
+  const result = await trainModel({
+    family: config.family,
+    hyperparameters: { ...hyperparameters, training },
+    dataPath: values.data,
+    unlabeled: config.family !== "bilstm",
+    onProgress: (e) => {
+      const now = Date.now();
+      if (now - lastLog > 30_000 || e.done === e.total) {
+        lastLog = now;
+        const m = Object.entries(e.metrics ?? {})
+          .map(([k, v]) => `${k}=${v.toFixed(4)}`)
+          .join(" ");
+        log(`${name}: ${e.phase} ${e.done}/${e.total} ${m}`);
+      }
+    },
+  });
+  const modelFile = join(ROOT, "scratch/neural", `${name}.sentiment`);
+  await result.model.save(modelFile);
+  log(`${name}: trained in ${result.seconds.toFixed(0)} s; scoring IMDb test once`);
+  const test = (await readImdb(resolveDataPath(values.data), { splits: ["test"] })).test;
+  const started = performance.now();
+  const p = await result.model.predictProba(test.map((r) => r.text));
+  let correct = 0;
+  for (let i = 0; i < test.length; i++) if ((p[i] >= 0.5 ? 1 : 0) === test[i].label) correct++;
+  const meta = result.model.metadata();
+  const summary = {
+    name,
+    date: new Date().toISOString(),
+    family: config.family,
+    threads,
+    hyperparameters: meta.hyperparameters,
+    parameterCount: meta.parameterCount,
+    history: (meta.details as { training?: { history?: unknown } }).training?.history,
+    metrics: result.metrics,
+    trainSeconds: result.seconds,
+    testAccuracy: correct / test.length,
+    testReviews: test.length,
+    testSeconds: (performance.now() - started) / 1000,
+  };
+  log(`${name}: test accuracy ${(summary.testAccuracy * 100).toFixed(2)}%`);
+  writeFileSync(join(RESULTS, `neural-${name}.json`), JSON.stringify(summary, null, 2));
+}
+
+interface EpochRow {
+  epoch: number;
+  seconds: number;
+  valAccuracy: number;
+  msPerStep: number;
+}
+
+function renderMarkdown(): string {
+  const lines = [
+    "## Neural models on libtorch (`npm run bench:neural`)",
+    "",
+    "Each configuration trained on IMDb train minus a movie-disjoint validation split (20%), weights",
+    "selected by validation loss, IMDb test scored once. libtorch 1.13 (Debian `libtorch-dev`) through",
+    "the N-API binding in `packages/torch`, CPU, one thread unless stated, on a 2-core machine shared",
+    "with other jobs (wall-clock times include that contention).",
+    "",
+    "| Model | Params | Threads | Epochs run (best) | s / epoch | ms / step | Val acc | Test acc | Train s |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+  ];
+  const files = existsSync(RESULTS)
+    ? readdirSync(RESULTS).filter((f) => /^neural-.*\.json$/.test(f) && f !== "neural-step.json")
+    : [];
+  const details: string[] = [];
+  for (const f of files.sort()) {
+    const r = JSON.parse(readFileSync(join(RESULTS, f), "utf8"));
+    const h = (r.history ?? []) as EpochRow[];
+    const perEpoch = h.reduce((s, e) => s + e.seconds, 0) / Math.max(1, h.length);
+    const msStep = h.reduce((s, e) => s + e.msPerStep, 0) / Math.max(1, h.length);
+    lines.push(
+      `| ${r.name} | ${Number(r.parameterCount).toLocaleString("en")} | ${r.threads} | ${h.length} (${r.metrics.best_epoch}) | ${perEpoch.toFixed(0)} | ${msStep.toFixed(0)} | ${(r.metrics.val_accuracy * 100).toFixed(2)}% | ${(r.testAccuracy * 100).toFixed(2)}% | ${r.trainSeconds.toFixed(0)} |`,
+    );
+    details.push(
+      `- ${r.name} (${r.date.slice(0, 16)}Z): per epoch ${h.map((e) => `${e.epoch}: ${e.seconds.toFixed(0)} s, val ${(e.valAccuracy * 100).toFixed(2)}%`).join("; ")}. Hyperparameters: \`${JSON.stringify(r.hyperparameters)}\``,
+    );
+  }
+  lines.push("", ...details);
+  const stepFile = join(RESULTS, "neural-step.json");
+  if (existsSync(stepFile)) {
+    const s = JSON.parse(readFileSync(stepFile, "utf8"));
+    lines.push(
+      "",
+      "### Reference BiLSTM training step: this engine vs PyTorch from Python",
+      "",
+      `Batch ${s.batch}, length ${s.length}, 3,648,257 parameters, forward + backward + clip + Adam, ${s.engine.threads} thread(s), same machine, same run (${s.date.slice(0, 16)}Z).`,
+      "",
+      "| Engine | CPU ms / step | Wall ms / step | Steps timed |",
+      "|---|---:|---:|---:|",
+      `| TypeScript on libtorch ${s.engine.libtorch} (this project) | ${s.engine.cpuMsPerStep.toFixed(0)} | ${s.engine.msPerStep.toFixed(0)} | ${s.engine.steps} |`,
+      `| PyTorch ${s.python.torch} from Python | ${s.python.cpuMsPerStep.toFixed(0)} | ${s.python.msPerStep.toFixed(0)} | ${s.python.steps} |`,
+      "",
+      "CPU time is the fair comparison on a shared machine (wall time depends on the other jobs). Both",
+      "use packed sequences, as the reference does; libtorch's packed-LSTM backward on CPU dominates the step.",
+    );
+  }
+  lines.push("", "Reproduce: `npm run bench:neural -- --models <names> --threads 1` (see bench/neural.ts).");
+  return lines.join("\n");
+}
+
+function updateBenchmarks(): void {
+  const file = join(ROOT, "BENCHMARKS.md");
+  const start = "<!-- neural:start -->";
+  const end = "<!-- neural:end -->";
+  const section = `${start}\n${renderMarkdown()}\n${end}`;
+  const current = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n";
+  const next = current.includes(start)
+    ? current.slice(0, current.indexOf(start)) + section + current.slice(current.indexOf(end) + end.length)
+    : `${current.trimEnd()}\n\n${section}\n`;
+  writeFileSync(file, next);
+  log("BENCHMARKS.md updated");
+}
+
+if (!values["step-only"]) {
+  for (const name of values.models!.split(",").filter(Boolean)) await trainAndTest(name);
+}
+if (!values["skip-step"]) await stepComparison();
+updateBenchmarks();
