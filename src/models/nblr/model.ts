@@ -138,7 +138,6 @@ export class NblrModel implements StackableModel {
       data = { ...data, train: augmentWithSentences(data.train, p.augmentSentences, p.seed) };
     const dim = 2 ** p.ngrams.hashBits;
     const progress = options.onProgress;
-    this.onRatingEpoch = progress;
     const total = data.train.length + data.validation.length;
     const yTrain = labelsOf(data.train);
     const yVal = labelsOf(data.validation);
@@ -184,13 +183,13 @@ export class NblrModel implements StackableModel {
       const scores = decisionFunction(xVal, r, weights);
       const acc = accuracy(scores, yVal);
       const ll = logLoss(scores, yVal, fitPlatt(scores, yVal));
-      options.onMetric?.(`val_accuracy_C=${C}`, acc, k);
+      options.onMetric?.(`val_accuracy_C_${C}`, acc, k);
       if (acc > best.accuracy || (acc === best.accuracy && ll < best.logLoss))
         best = { C, accuracy: acc, logLoss: ll, scores };
     }
     const platt = fitPlatt(best.scores, yVal);
     this.validationLogits = best.scores.map((z) => platt.a * z + platt.b);
-    const rating = this.fitRating(xTrain, r, ratingsTrain, buckets.length);
+    const rating = this.fitRating(xTrain, r, ratingsTrain, buckets.length, progress);
     const ratingVal = decisionFunction(xVal, r, rating.weights);
     let maeSum = 0;
     let maeN = 0;
@@ -238,7 +237,7 @@ export class NblrModel implements StackableModel {
       seed: p.seed,
       onEpoch: (epoch) => progress?.({ phase: "fit", done: epoch, total: p.maxEpochs }),
     });
-    const ratingFit = this.fitRating(final.xs, final.r, final.ratings, final.buckets.length);
+    const ratingFit = this.fitRating(final.xs, final.r, final.ratings, final.buckets.length, progress);
     const classWeights = new Float32Array(final.buckets.length);
     const ratingWeights = new Float32Array(final.buckets.length);
     for (let j = 0; j < final.buckets.length; j++) {
@@ -269,9 +268,13 @@ export class NblrModel implements StackableModel {
     return metrics;
   }
 
-  private onRatingEpoch?: (e: ProgressEvent) => void;
-
-  private fitRating(x: BinaryCsr, r: Float32Array, ratings: Float64Array, dim: number) {
+  private fitRating(
+    x: BinaryCsr,
+    r: Float32Array,
+    ratings: Float64Array,
+    dim: number,
+    progress?: (e: ProgressEvent) => void,
+  ) {
     // Only rows with a known rating take part; targets are centred so the bias starts near zero.
     const rows: number[] = [];
     let sum = 0;
@@ -289,10 +292,8 @@ export class NblrModel implements StackableModel {
       C: this.params.ratingC,
       seed: this.params.seed,
       maxEpochs: this.params.ratingEpochs,
-      onEpoch: (epoch, delta) => {
-        if (process.env.SENTIMENT_DEBUG) process.stderr.write(`rating epoch ${epoch} delta ${delta}\n`);
-        this.onRatingEpoch?.({ phase: "fit rating", done: epoch, total: this.params.ratingEpochs });
-      },
+      onEpoch: (epoch, delta) =>
+        progress?.({ phase: "fit rating", done: epoch, total: this.params.ratingEpochs, metrics: { delta } }),
     });
     return { weights, mean };
   }
