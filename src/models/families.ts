@@ -7,3 +7,4 @@ registerFamily("bilstm", async () => (await import("./bilstm/family.ts")).family
 registerFamily("distilbert", async () => (await import("./distilbert/family.ts")).distilbertFamily);
 registerFamily("fasttext", async () => (await import("./fasttext/family.ts")).fastTextFamily);
 registerFamily("ensemble", async () => (await import("./ensemble/family.ts")).ensembleFamily);
+registerFamily("lstm", async () => (await import("./lstm/family.ts")).family);

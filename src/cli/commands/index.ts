@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { register as cv } from "./cv.ts";
 import { register as data } from "./data.ts";
+import { register as embeddings } from "./embeddings.ts";
 import { register as evaluate } from "./evaluate.ts";
 import { register as feedback } from "./feedback.ts";
 import { register as model } from "./model.ts";
@@ -25,6 +26,7 @@ export const commands: RegisterCommand[] = [
   runs,
   models,
   model,
+  embeddings,
   pipeline,
   tune,
   cv,
