@@ -8,3 +8,4 @@ registerFamily("distilbert", async () => (await import("./distilbert/family.ts")
 registerFamily("fasttext", async () => (await import("./fasttext/family.ts")).fastTextFamily);
 registerFamily("ensemble", async () => (await import("./ensemble/family.ts")).ensembleFamily);
 registerFamily("lstm", async () => (await import("./lstm/family.ts")).family);
+registerFamily("transformer", async () => (await import("./transformer/family.ts")).family);

@@ -1,5 +1,6 @@
 // What every neural architecture provides to the shared model class and the trainer.
 import type { ParameterStore } from "../../../packages/torch/src/index.ts";
+import type { FitOptions } from "../model.ts";
 import type { Batch } from "./batching.ts";
 import type { Tensor, Torch } from "./torch.ts";
 
@@ -22,4 +23,16 @@ export interface Architecture<P> {
     vocab: readonly string[],
     purpose: "train" | "load",
   ): Promise<Network> | Network;
+  /**
+   * Optional self-supervised pre-training on id sequences of train + unlabeled reviews, run after
+   * build and before supervised training. Returns metrics to record.
+   */
+  pretrain?(
+    torch: Torch,
+    net: Network,
+    params: P,
+    seqs: Int32Array[],
+    vocabSize: number,
+    options: FitOptions,
+  ): Promise<Record<string, number>>;
 }

@@ -91,6 +91,13 @@ export class NeuralModel<P extends NeuralParams> implements SentimentModel {
     if (p.training.threads > 0) torch.setNumThreads(p.training.threads);
     this.dispose();
     const net = await this.spec.architecture.build(torch, p, encoder.words, "train");
+    let pretrainMetrics: Record<string, number> = {};
+    if (this.spec.architecture.pretrain) {
+      const corpus = [...train.seqs];
+      for (const r of data.unlabeled ?? [])
+        corpus.push(encoder.encode(this.#tokens(r.text), p.text.maxLength));
+      pretrainMetrics = await this.spec.architecture.pretrain(torch, net, p, corpus, encoder.size, options);
+    }
     const result = await trainNetwork(
       torch,
       net,
@@ -112,6 +119,7 @@ export class NeuralModel<P extends NeuralParams> implements SentimentModel {
       ms_per_step: result.history.reduce((s, e) => s + e.msPerStep, 0) / Math.max(1, result.history.length),
       fit_seconds: (performance.now() - started) / 1000,
       vocab_size: encoder.size,
+      ...pretrainMetrics,
     };
     this.#meta = this.#metadata(encoder, metrics, data.dataSha256, {
       history: result.history,
