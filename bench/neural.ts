@@ -12,6 +12,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { readImdb } from "../src/data/imdb.ts";
 import { resolveDataPath } from "../src/data/paths.ts";
+import { deepMerge } from "../src/models/neural/merge.ts";
 import { trainModel } from "../src/train/train.ts";
 import { referenceStepTime } from "./neural-step.ts";
 
@@ -21,6 +22,10 @@ const RESULTS = join(ROOT, "bench/results");
 /** Configurations benchmarked: family + hyperparameters (variant defaults + the run's overrides). */
 const CONFIGS: Record<string, { family: string; hyperparameters: Record<string, unknown> }> = {
   "bilstm-fast": { family: "bilstm", hyperparameters: { variant: "fast" } },
+  // Needs vectors from `sentiment embeddings train --out models/glove.imdb.100d.txt` first.
+  "lstm-glove": { family: "lstm", hyperparameters: { vectors: "models/glove.imdb.100d.txt" } },
+  transformer: { family: "transformer", hyperparameters: {} },
+  "transformer-mlm": { family: "transformer", hyperparameters: { pretrain: { epochs: 1 } } },
 };
 
 const { values } = parseArgs({
@@ -69,7 +74,7 @@ async function trainAndTest(name: string): Promise<void> {
   const config = CONFIGS[name];
   if (!config) throw new Error(`unknown configuration ${name} (known: ${Object.keys(CONFIGS).join(", ")})`);
   const overrides = values.params ? JSON.parse(values.params) : {};
-  const hyperparameters = { ...config.hyperparameters, ...overrides };
+  const hyperparameters = deepMerge(config.hyperparameters, overrides);
   const training = { ...((hyperparameters.training as object) ?? {}), threads };
   log(`${name}: training ${JSON.stringify({ ...hyperparameters, training })}`);
   let lastLog = 0;
@@ -77,7 +82,8 @@ async function trainAndTest(name: string): Promise<void> {
     family: config.family,
     hyperparameters: { ...hyperparameters, training },
     dataPath: values.data,
-    unlabeled: config.family !== "bilstm",
+    // Only MLM pre-training reads the unlabeled reviews.
+    unlabeled: ((hyperparameters.pretrain as { epochs?: number } | undefined)?.epochs ?? 0) > 0,
     onProgress: (e) => {
       const now = Date.now();
       if (now - lastLog > 30_000 || e.done === e.total) {

@@ -171,6 +171,8 @@ export async function trainNetwork(
         shuffle: true,
         seed: config.seed * 1000 + epoch,
       });
+      // Reseed libtorch (dropout) per epoch too: a resumed run then matches an uninterrupted one exactly.
+      torch.manualSeed(config.seed * 1000 + epoch + 1);
       const started = performance.now();
       let lossSum = 0;
       let correct = 0;
