@@ -261,7 +261,7 @@ async function main(): Promise<void> {
       `| fixture as shipped (ONNX) | ${ci(accuracy(pFixture, evalSet), evalSet.length)} |`,
       `| fine-tuned (libtorch, best epoch: val ${pct(metrics.val_accuracy ?? Number.NaN)}) | ${ci(accuracy(pTuned, evalSet), evalSet.length)} |`,
       "",
-      `Scoring the test set with the fine-tuned model took ${evalSeconds.toFixed(0)} s (${(evalSet.length / evalSeconds).toFixed(0)} reviews/s). The fine-tuned folder (Hugging Face layout) was written to ${saved}.`,
+      `Scoring the test set with the fine-tuned model took ${evalSeconds.toFixed(0)} s (${(evalSet.length / evalSeconds).toFixed(0)} reviews/s). The fine-tuned model was saved in Hugging Face's layout (config.json, model.safetensors, tokenizer files, README.md model card) to a temporary folder.`,
       "",
     );
     await model.dispose();
