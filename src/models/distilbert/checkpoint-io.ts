@@ -6,12 +6,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { copyFile, mkdir, rename, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { PreTrainedTokenizer } from "@huggingface/transformers";
-import { decodeSafetensors, encodeSafetensors, type SafeTensor } from "../../../packages/torch/src/index.ts";
+import { encodeSafetensors, type SafeTensor } from "../../../packages/torch/src/index.ts";
 import { writeFileAtomic } from "../../util/atomic.ts";
 import { ModelFileError } from "../../util/errors.ts";
 import type { DownloadEvent } from "../hf/hub.ts";
 import { fetchCheckpointFiles, loadTokenizerFrom } from "../hf/hub-files.ts";
 import { type DistilBertConfig, parseDistilBertConfig, type RawDistilBertConfig } from "./config.ts";
+import { decodeSafetensorsAsF32 } from "./safetensors-any.ts";
 
 export const RECORD_FILE = "sentiment-distilbert.json";
 export const TOKENIZER_FILES = [
@@ -63,7 +64,7 @@ export async function readCheckpoint(
   const { config, raw } = parseDistilBertConfig(readJson(join(dir, "config.json")), join(dir, "config.json"));
   let weights: Map<string, SafeTensor>;
   try {
-    weights = decodeSafetensors(readFileSync(join(dir, "model.safetensors"))).tensors;
+    weights = decodeSafetensorsAsF32(readFileSync(join(dir, "model.safetensors")));
   } catch (err) {
     throw new ModelFileError(`${join(dir, "model.safetensors")}: ${(err as Error).message}`);
   }
