@@ -60,7 +60,7 @@ describe.skipIf(!hasTorch)(`bilstm on libtorch${torchSkipReason ? ` (${torchSkip
         variant,
         net: { embeddingDim: 16, hiddenSize: 16 },
         text: { minCount: 1 },
-        training: { epochs: 6, batchSize: 16, lr: 1e-2, threads: 1, patience: 0 },
+        training: { epochs: 8, batchSize: 16, lr: 1e-2, threads: 1, patience: 0, decay: "constant" },
         seed: 1,
       }) as NeuralModel<ReturnType<typeof parseBilstmParams>>;
       const metrics = await model.fit({ train, validation });
