@@ -106,6 +106,18 @@ function accuracy(scores: Float64Array, labels: Uint8Array): number {
   return ok / scores.length;
 }
 
+/** Mean absolute error of clamped 1-10 predictions (centred scores + mean) where a rating is known. */
+function ratingMae(centred: Float64Array, mean: number, truth: Float64Array): number {
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < centred.length; i++) {
+    if (Number.isNaN(truth[i])) continue;
+    sum += Math.abs(Math.min(10, Math.max(1, centred[i] + mean)) - truth[i]);
+    n++;
+  }
+  return n ? sum / n : Number.NaN;
+}
+
 function logLoss(scores: Float64Array, labels: Uint8Array, platt: Platt): number {
   let s = 0;
   for (let i = 0; i < scores.length; i++) {
@@ -189,15 +201,6 @@ export class NblrModel implements StackableModel {
     }
     const platt = fitPlatt(best.scores, yVal);
     this.validationLogits = best.scores.map((z) => platt.a * z + platt.b);
-    const rating = this.fitRating(xTrain, r, ratingsTrain, buckets.length, progress);
-    const ratingVal = decisionFunction(xVal, r, rating.weights);
-    let maeSum = 0;
-    let maeN = 0;
-    for (let i = 0; i < ratingVal.length; i++) {
-      if (Number.isNaN(ratingsVal[i])) continue;
-      maeSum += Math.abs(Math.min(10, Math.max(1, ratingVal[i] + rating.mean)) - ratingsVal[i]);
-      maeN++;
-    }
 
     // 2. Final weights: refit on everything labelled, or keep the selection fit.
     let final: {
@@ -238,6 +241,10 @@ export class NblrModel implements StackableModel {
       onEpoch: (epoch) => progress?.({ phase: "fit", done: epoch, total: p.maxEpochs }),
     });
     const ratingFit = this.fitRating(final.xs, final.r, final.ratings, final.buckets.length, progress);
+    // The rating head's validation error is measurable only when it has not been refit on validation.
+    const valRatingMae = p.refit
+      ? undefined
+      : ratingMae(decisionFunction(xVal, r, ratingFit.weights), ratingFit.mean, ratingsVal);
     const classWeights = new Float32Array(final.buckets.length);
     const ratingWeights = new Float32Array(final.buckets.length);
     for (let j = 0; j < final.buckets.length; j++) {
@@ -257,7 +264,7 @@ export class NblrModel implements StackableModel {
     const metrics = {
       val_accuracy: best.accuracy,
       val_log_loss: logLoss(best.scores, yVal, platt),
-      val_rating_mae: maeN ? maeSum / maeN : Number.NaN,
+      ...(valRatingMae === undefined ? {} : { val_rating_mae: valRatingMae }),
       C: best.C,
       features: this.fitted!.buckets.length,
       train_reviews: final.weights.filter((w) => w === 1).length,
