@@ -18,6 +18,23 @@ export const NAMED_MODELS: Record<string, { description: string; create: Factory
     create: async () =>
       (await import("../bilstm/family.ts")).family.create({ variant: "fast" }) as NeuralModel<NeuralParams>,
   },
+  "lstm-glove": {
+    description:
+      "BiLSTM on 100-d GloVe vectors trained on IMDb train + unlabeled (sentiment embeddings train)",
+    create: async () => (await import("../lstm/family.ts")).family.create({}) as NeuralModel<NeuralParams>,
+  },
+  transformer: {
+    description: "Transformer encoder from scratch: 2 pre-LN layers, 64 wide, 2 heads, masked mean pooling",
+    create: async () =>
+      (await import("../transformer/family.ts")).family.create({}) as NeuralModel<NeuralParams>,
+  },
+  "transformer-mlm": {
+    description: "The Transformer with one epoch of masked-language-model pre-training on train + unlabeled",
+    create: async () =>
+      (await import("../transformer/family.ts")).family.create({
+        pretrain: { epochs: 1 },
+      }) as NeuralModel<NeuralParams>,
+  },
 };
 
 export function namedModelNames(): string[] {
