@@ -24,6 +24,8 @@ export function register(program: Command): void {
     .command("train")
     .description("Train a model on IMDb train (validation carved from train, disjoint by movie) and save it")
     .option("--family <name>", "model family (default: the preset's)")
+    .option("--model <name>", "same as --family (e.g. --model distilbert)")
+    .option("--init <folder|hub id>", "checkpoint to start from (families that fine-tune, e.g. distilbert)")
     .option("--preset <name>", `named configuration (${presetNames().join(", ")})`)
     .option("--params <json>", "hyperparameters as JSON, merged over the preset's")
     .option("--data <path>", "IMDb archive or folder (default: $SENTIMENT_DATA, ../shared/data, cache)")
@@ -43,10 +45,14 @@ export function register(program: Command): void {
     .action(async (opts) => {
       const progress = createProgress(opts);
       const out = resolve(opts.out);
+      if (opts.family && opts.model && opts.family !== opts.model) {
+        throw new UserError(`--family ${opts.family} and --model ${opts.model} disagree; give one`);
+      }
+      const params = parseParams(opts.params);
       const trainOptions = {
-        family: opts.family,
+        family: opts.family ?? opts.model,
         preset: opts.preset,
-        hyperparameters: parseParams(opts.params),
+        hyperparameters: opts.init ? { ...params, init: opts.init } : params,
         dataPath: opts.data,
         seed: Number(opts.seed),
         validationFraction: Number(opts.validationFraction),
