@@ -5,6 +5,7 @@
 // model file, so it ships and verifies as one file.
 import { z } from "zod";
 import { ModelFileError, UserError } from "../../util/errors.ts";
+import { solve } from "../../util/linalg.ts";
 import { sigmoid } from "../calibration.ts";
 import { modelIdentity } from "../identity.ts";
 import type {
@@ -69,28 +70,6 @@ export function fitStacker(
     if (change < 1e-10) break;
   }
   return { weights: theta.slice(0, k), bias: theta[k] };
-}
-
-/** Gaussian elimination with partial pivoting for the tiny Newton systems above. */
-function solve(a: number[][], b: number[]): number[] {
-  const n = b.length;
-  const m = a.map((row, i) => [...row, b[i]]);
-  for (let c = 0; c < n; c++) {
-    let pivot = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(m[r][c]) > Math.abs(m[pivot][c])) pivot = r;
-    [m[c], m[pivot]] = [m[pivot], m[c]];
-    for (let r = c + 1; r < n; r++) {
-      const f = m[r][c] / m[c][c];
-      for (let k = c; k <= n; k++) m[r][k] -= f * m[c][k];
-    }
-  }
-  const out = new Array<number>(n).fill(0);
-  for (let r = n - 1; r >= 0; r--) {
-    let s = m[r][n];
-    for (let k = r + 1; k < n; k++) s -= m[r][k] * out[k];
-    out[r] = s / m[r][r];
-  }
-  return out;
 }
 
 const logit = (p: number) => {

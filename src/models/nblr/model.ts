@@ -12,6 +12,7 @@ import { DEFAULT_PREPROCESS, PreprocessConfigSchema, tokenize } from "../../text
 import { sentences } from "../../text/sentences.ts";
 import { ModelFileError, UserError } from "../../util/errors.ts";
 import { decodeFloat16, encodeFloat16 } from "../../util/float16.ts";
+import { leastSquares } from "../../util/linalg.ts";
 import { rng, shuffle } from "../../util/random.ts";
 import { fitPlatt, IDENTITY_PLATT, type Platt, sigmoid } from "../calibration.ts";
 import { explainNgrams } from "../explainNgrams.ts";
@@ -67,6 +68,8 @@ interface Fitted {
   ratingWeights: Float32Array;
   classBias: number;
   ratingBias: number;
+  /** rating = c0 + c1·ridge + c2·P(positive), fitted on validation (see fit). */
+  ratingBlend: [number, number, number];
   platt: Platt;
 }
 
@@ -106,13 +109,13 @@ function accuracy(scores: Float64Array, labels: Uint8Array): number {
   return ok / scores.length;
 }
 
-/** Mean absolute error of clamped 1-10 predictions (centred scores + mean) where a rating is known. */
-function ratingMae(centred: Float64Array, mean: number, truth: Float64Array): number {
+/** Mean absolute error of clamped 1-10 predictions where a rating is known. */
+function ratingMae(predicted: Float64Array, truth: Float64Array): number {
   let sum = 0;
   let n = 0;
-  for (let i = 0; i < centred.length; i++) {
+  for (let i = 0; i < predicted.length; i++) {
     if (Number.isNaN(truth[i])) continue;
-    sum += Math.abs(Math.min(10, Math.max(1, centred[i] + mean)) - truth[i]);
+    sum += Math.abs(Math.min(10, Math.max(1, predicted[i])) - truth[i]);
     n++;
   }
   return n ? sum / n : Number.NaN;
@@ -201,6 +204,17 @@ export class NblrModel implements StackableModel {
     }
     const platt = fitPlatt(best.scores, yVal);
     this.validationLogits = best.scores.map((z) => platt.a * z + platt.b);
+    // The ridge head alone pulls short texts (few features) to the mean rating; blending it with the
+    // calibrated probability, which knows their polarity, is fitted on validation (3 coefficients).
+    const selectionRating = this.fitRating(xTrain, r, ratingsTrain, buckets.length, progress);
+    const valRidge = decisionFunction(xVal, r, selectionRating.weights).map((z) => z + selectionRating.mean);
+    const valProba = this.validationLogits.map(sigmoid);
+    const [c0, c1, c2] = leastSquares([valRidge, valProba], ratingsVal);
+    const ratingBlend: [number, number, number] = [c0, c1, c2];
+    const valRatingMae = ratingMae(
+      valRidge.map((z, i) => c0 + c1 * z + c2 * valProba[i]),
+      ratingsVal,
+    );
 
     // 2. Final weights: refit on everything labelled, or keep the selection fit.
     let final: {
@@ -240,11 +254,9 @@ export class NblrModel implements StackableModel {
       seed: p.seed,
       onEpoch: (epoch) => progress?.({ phase: "fit", done: epoch, total: p.maxEpochs }),
     });
-    const ratingFit = this.fitRating(final.xs, final.r, final.ratings, final.buckets.length, progress);
-    // The rating head's validation error is measurable only when it has not been refit on validation.
-    const valRatingMae = p.refit
-      ? undefined
-      : ratingMae(decisionFunction(xVal, r, ratingFit.weights), ratingFit.mean, ratingsVal);
+    const ratingFit = p.refit
+      ? this.fitRating(final.xs, final.r, final.ratings, final.buckets.length, progress)
+      : selectionRating;
     const classWeights = new Float32Array(final.buckets.length);
     const ratingWeights = new Float32Array(final.buckets.length);
     for (let j = 0; j < final.buckets.length; j++) {
@@ -258,13 +270,14 @@ export class NblrModel implements StackableModel {
         ratingWeights,
         classBias: classFit.bias,
         ratingBias: ratingFit.weights.bias + ratingFit.mean,
+        ratingBlend,
         platt,
       }),
     );
     const metrics = {
       val_accuracy: best.accuracy,
       val_log_loss: logLoss(best.scores, yVal, platt),
-      ...(valRatingMae === undefined ? {} : { val_rating_mae: valRatingMae }),
+      val_rating_mae: valRatingMae,
       C: best.C,
       features: this.fitted!.buckets.length,
       train_reviews: final.weights.filter((w) => w === 1).length,
@@ -330,7 +343,12 @@ export class NblrModel implements StackableModel {
   private buildMetadata(metrics: Record<string, number>, dataSha256?: string): ModelMetadata {
     const f = this.fitted!;
     return {
-      ...modelIdentity(FAMILY, FORMAT_VERSION, [f.buckets, f.classWeights]),
+      ...modelIdentity(FAMILY, FORMAT_VERSION, [
+        f.buckets,
+        f.classWeights,
+        f.ratingWeights,
+        JSON.stringify(f.ratingBlend),
+      ]),
       preprocessing: this.params.preprocess,
       hyperparameters: { ...this.params },
       metrics,
@@ -370,7 +388,8 @@ export class NblrModel implements StackableModel {
         s += table.ratingWeight(slot);
       }
       proba[i] = sigmoid(f.platt.a * z + f.platt.b);
-      rating[i] = Math.min(10, Math.max(1, s));
+      const [c0, c1, c2] = f.ratingBlend;
+      rating[i] = Math.min(10, Math.max(1, c0 + c1 * s + c2 * proba[i]));
     }
     this.lastBatch = { texts, proba, rating };
     return this.lastBatch;
@@ -424,7 +443,12 @@ export class NblrModel implements StackableModel {
       path,
       {
         ...meta,
-        details: { ...meta.details, biases: { class: f.classBias, rating: f.ratingBias }, platt: f.platt },
+        details: {
+          ...meta.details,
+          biases: { class: f.classBias, rating: f.ratingBias },
+          platt: f.platt,
+          ratingBlend: f.ratingBlend,
+        },
       },
       {
         bucket_gaps: { data: gaps, gzip: true },
@@ -450,7 +474,7 @@ export class NblrModel implements StackableModel {
     const cw = tensors.get("class_weights_f16") as Uint16Array | undefined;
     const rw = tensors.get("rating_weights_f16") as Uint16Array | undefined;
     const details = metadata.details as
-      | { biases?: { class: number; rating: number }; platt?: Platt }
+      | { biases?: { class: number; rating: number }; platt?: Platt; ratingBlend?: [number, number, number] }
       | undefined;
     if (!gaps || !cw || !rw || !details?.biases || cw.length !== gaps.length || rw.length !== gaps.length) {
       throw new ModelFileError(`${path} is missing nblr weights or has inconsistent tensor sizes`);
@@ -466,6 +490,7 @@ export class NblrModel implements StackableModel {
       classBias: details.biases.class,
       ratingBias: details.biases.rating,
       platt: details.platt ?? IDENTITY_PLATT,
+      ratingBlend: details.ratingBlend ?? [0, 1, 0],
     });
     model.meta = metadata;
     return model;
