@@ -39,7 +39,14 @@ export const PRESETS: Record<string, Preset> = {
         { family: "nblr", hyperparameters: DEFAULT_NBLR },
         {
           family: "fasttext",
-          hyperparameters: { preprocess: PREPROCESS, learningRate: 0.005, epochs: 4, batchSize: 32, dim: 32 },
+          hyperparameters: {
+            preprocess: PREPROCESS,
+            learningRate: 0.005,
+            epochs: 4,
+            batchSize: 32,
+            dim: 32,
+            ngramDropout: 0.5,
+          },
         },
       ],
     },
@@ -47,7 +54,14 @@ export const PRESETS: Record<string, Preset> = {
   fasttext: {
     family: "fasttext",
     description: "fastText-style mean of hashed 1-2-gram embeddings (sparse Adam)",
-    hyperparameters: { preprocess: PREPROCESS, learningRate: 0.005, epochs: 4, batchSize: 32, dim: 32 },
+    hyperparameters: {
+      preprocess: PREPROCESS,
+      learningRate: 0.005,
+      epochs: 4,
+      batchSize: 32,
+      dim: 32,
+      ngramDropout: 0.5,
+    },
   },
   default: {
     family: "nblr",

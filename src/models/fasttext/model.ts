@@ -28,6 +28,8 @@ export const FastTextParamsSchema = z.object({
   epochs: z.number().int().min(1).default(4),
   learningRate: z.number().positive().default(0.005),
   batchSize: z.number().int().positive().default(32),
+  /** Share of a document's n-grams left out at each training step (regularisation). */
+  ngramDropout: z.number().min(0).max(0.95).default(0),
   refit: z.boolean().default(true),
   seed: z.number().int().default(0),
 });
@@ -70,6 +72,10 @@ function train(
   const beta2 = 0.999;
   const eps = 1e-8;
   const h = new Float32Array(dim);
+  const dropout = params.ngramDropout;
+  let maxRow = 0;
+  for (let i = 0; i < x.rows; i++) maxRow = Math.max(maxRow, x.indptr[i + 1] - x.indptr[i]);
+  const kept = new Uint32Array(maxRow);
   const order = Uint32Array.from({ length: x.rows }, (_, i) => i);
   const batchesPerEpoch = Math.ceil(x.rows / batchSize);
   const totalSteps = epochs * batchesPerEpoch;
@@ -92,11 +98,15 @@ function train(
         const i = order[s];
         const start = x.indptr[i];
         const end = x.indptr[i + 1];
-        const n = end - start;
+        // N-gram dropout: each step sees a random subset of the document's n-grams. The model
+        // averages embeddings, so the mean over the kept ones needs no rescaling at prediction time.
+        let n = 0;
+        for (let p = start; p < end; p++) if (dropout === 0 || random() >= dropout) kept[n++] = x.indices[p];
+        if (n === 0 && end > start) kept[n++] = x.indices[start];
         if (n === 0) continue;
         h.fill(0);
-        for (let p = start; p < end; p++) {
-          const row = x.indices[p] * dim;
+        for (let q = 0; q < n; q++) {
+          const row = kept[q] * dim;
           for (let d = 0; d < dim; d++) h[d] += E[row + d];
         }
         let z = b;
@@ -111,8 +121,8 @@ function train(
         for (let d = 0; d < dim; d++) gu[d] += dz * h[d];
         gb += dz;
         const rowScale = dz / n; // every row of the document gets the same gradient, u·dz/n
-        for (let p = start; p < end; p++) {
-          const k = x.indices[p];
+        for (let q = 0; q < n; q++) {
+          const k = kept[q];
           if (!touched[k]) {
             touched[k] = 1;
             touchedRows.push(k);
