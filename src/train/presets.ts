@@ -29,23 +29,30 @@ const DEFAULT_NBLR = {
   augmentWeight: 0.15,
 };
 
+const DEFAULT_FASTTEXT = {
+  preprocess: PREPROCESS,
+  learningRate: 0.005,
+  epochs: 4,
+  batchSize: 32,
+  dim: 32,
+  ngramDropout: 0.5,
+};
+
 export const PRESETS: Record<string, Preset> = {
   best: {
     family: "ensemble",
     description:
-      "NB-LR (default preset) + fastText-style model, stacked on validation; slower, more accurate",
+      "NB-LR (default preset) + two fastText-style models (1-2-grams; 1-3-grams without negation marking), stacked on validation",
     hyperparameters: {
       members: [
         { family: "nblr", hyperparameters: DEFAULT_NBLR },
+        { family: "fasttext", hyperparameters: DEFAULT_FASTTEXT },
         {
           family: "fasttext",
           hyperparameters: {
-            preprocess: PREPROCESS,
-            learningRate: 0.005,
-            epochs: 4,
-            batchSize: 32,
-            dim: 32,
-            ngramDropout: 0.5,
+            ...DEFAULT_FASTTEXT,
+            preprocess: { ...PREPROCESS, negation: false },
+            ngrams: { minN: 1, maxN: 3, hashBits: 22 },
           },
         },
       ],
