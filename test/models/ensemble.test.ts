@@ -6,6 +6,7 @@ import type { Review } from "../../src/data/types.ts";
 import { EnsembleModel, fitStacker } from "../../src/models/ensemble/model.ts";
 import { FastTextModel } from "../../src/models/fasttext/model.ts";
 import { loadModel } from "../../src/models/registry.ts";
+import { DEFAULT_PREPROCESS } from "../../src/text/preprocess.ts";
 import { rng } from "../../src/util/random.ts";
 
 function corpus(n: number, seed: number): Review[] {
@@ -57,7 +58,16 @@ describe("stacked ensemble", () => {
   it("fits members, stacks them, explains exactly and round-trips as one file", async () => {
     const model = new EnsembleModel({
       members: [
-        { family: "nblr", hyperparameters: { ngrams, minDf: 1, C: 0.3 } },
+        // Members may tokenize differently (negation marking) as long as token offsets agree.
+        {
+          family: "nblr",
+          hyperparameters: {
+            ngrams,
+            minDf: 1,
+            C: 0.3,
+            preprocess: { ...DEFAULT_PREPROCESS, negation: true },
+          },
+        },
         { family: "fasttext", hyperparameters: { ngrams, minDf: 1, dim: 8, epochs: 5, learningRate: 0.02 } },
       ],
     });
