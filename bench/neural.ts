@@ -24,6 +24,10 @@ const CONFIGS: Record<string, { family: string; hyperparameters: Record<string, 
   "bilstm-fast": { family: "bilstm", hyperparameters: { variant: "fast" } },
   // Needs vectors from `sentiment embeddings train --out models/glove.imdb.100d.txt` first.
   "lstm-glove": { family: "lstm", hyperparameters: { vectors: "models/glove.imdb.100d.txt" } },
+  "lstm-glove-frozen": {
+    family: "lstm",
+    hyperparameters: { vectors: "models/glove.imdb.100d.txt", freezeEmbeddings: true },
+  },
   transformer: { family: "transformer", hyperparameters: {} },
   "transformer-mlm": { family: "transformer", hyperparameters: { pretrain: { epochs: 1 } } },
 };
