@@ -20,6 +20,9 @@ export async function writeBenchSection(file: string, name: string, body: string
 
 export function machineDescription(): string {
   const cpus = os.cpus();
-  const load = os.loadavg().map((l) => l.toFixed(1)).join(" / ");
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" / ");
   return `${cpus[0]?.model ?? "unknown CPU"}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, ${os.platform()} ${os.release()}; load average ${load} (1/5/15 min) when the report was written — other jobs shared the machine when it is above ~1`;
 }
