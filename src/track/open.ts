@@ -51,3 +51,16 @@ export async function openTracker(uri?: string): Promise<Tracker> {
   const { MlflowRestTracker } = await import("./mlflowRest.ts");
   return new MlflowRestTracker(effective);
 }
+
+/** Open the tracker, run `body`, and always close it. */
+export async function withTracker<T>(uri: string | undefined, body: (t: Tracker) => Promise<T>): Promise<T> {
+  const tracker = await openTracker(uri);
+  try {
+    return await body(tracker);
+  } finally {
+    await tracker.close();
+  }
+}
+
+/** Help text of the --tracking-uri option, shared by the commands that take it. */
+export const TRACKING_URI_HELP = "tracking store (default: $MLFLOW_TRACKING_URI, else ./mlruns)";

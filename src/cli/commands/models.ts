@@ -10,21 +10,11 @@ import {
   promoteModel,
   registerModel,
 } from "../../track/modelRegistry.ts";
-import { openTracker } from "../../track/open.ts";
+import { TRACKING_URI_HELP, withTracker } from "../../track/open.ts";
 import { formatNumber, table } from "../../track/runViews.ts";
-import type { Tracker } from "../../track/tracker.ts";
 import { UserError } from "../../util/errors.ts";
 
-const URI_HELP = "tracking store (default: $MLFLOW_TRACKING_URI, else ./mlruns)";
-
-async function withTracker<T>(uri: string | undefined, body: (t: Tracker) => Promise<T>): Promise<T> {
-  const tracker = await openTracker(uri);
-  try {
-    return await body(tracker);
-  } finally {
-    await tracker.close();
-  }
-}
+const URI_HELP = TRACKING_URI_HELP;
 
 function print(text: string): void {
   process.stdout.write(`${text}\n`);

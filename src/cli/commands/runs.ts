@@ -3,23 +3,14 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { exportMlflowFileStore } from "../../track/fileStoreExport.ts";
-import { openTracker } from "../../track/open.ts";
+import { TRACKING_URI_HELP, withTracker } from "../../track/open.ts";
 import { compareRuns, formatNumber, listRuns, runDetail, table } from "../../track/runViews.ts";
-import type { RunStatus, Tracker } from "../../track/tracker.ts";
+import type { RunStatus } from "../../track/tracker.ts";
 import { UserError } from "../../util/errors.ts";
 import { createProgress } from "../progress.ts";
 
 const STATUSES: RunStatus[] = ["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"];
-const URI_HELP = "tracking store (default: $MLFLOW_TRACKING_URI, else ./mlruns)";
-
-async function withTracker<T>(uri: string | undefined, body: (t: Tracker) => Promise<T>): Promise<T> {
-  const tracker = await openTracker(uri);
-  try {
-    return await body(tracker);
-  } finally {
-    await tracker.close();
-  }
-}
+const URI_HELP = TRACKING_URI_HELP;
 
 function print(text: string): void {
   process.stdout.write(`${text}\n`);
