@@ -26,6 +26,7 @@ export function register(program: Command): void {
     .option("--family <name>", "model family (default: the preset's)")
     .option("--model <name>", "same as --family (e.g. --model distilbert)")
     .option("--init <folder|hub id>", "checkpoint to start from (families that fine-tune, e.g. distilbert)")
+    .option("--unlabeled", "also read the 50,000 unlabeled IMDb reviews (e.g. transformer MLM pre-training)")
     .option("--preset <name>", `named configuration (${presetNames().join(", ")})`)
     .option("--params <json>", "hyperparameters as JSON, merged over the preset's")
     .option("--data <path>", "IMDb archive or folder (default: $SENTIMENT_DATA, ../shared/data, cache)")
@@ -54,6 +55,7 @@ export function register(program: Command): void {
         preset: opts.preset,
         hyperparameters: opts.init ? { ...params, init: opts.init } : params,
         dataPath: opts.data,
+        unlabeled: opts.unlabeled ? true : undefined,
         seed: Number(opts.seed),
         validationFraction: Number(opts.validationFraction),
         onProgress: (e: ProgressEvent) => progress.update(e),
