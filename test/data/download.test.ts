@@ -49,8 +49,9 @@ function handle(req: IncomingMessage, res: ServerResponse) {
   if (behaviour.dropAfter !== undefined) {
     const n = behaviour.dropAfter;
     behaviour.dropAfter = undefined;
-    // end(), not destroy(): a reset can make the client discard bytes it already received.
-    res.write(body.subarray(0, n), () => res.socket?.end());
+    // end(), not destroy(): a reset can make the client discard bytes it already received. The pause
+    // lets the client drain what arrived: fetch's body stream drops its unread queue when it errors.
+    res.write(body.subarray(0, n), () => setTimeout(() => res.socket?.end(), 500));
     return;
   }
   res.end(body);
