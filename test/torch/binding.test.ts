@@ -1,4 +1,6 @@
 // The libtorch binding: ops against hand-computed values, autograd, optimizers, seeding, scopes, errors.
+import v8 from "node:v8";
+import vm from "node:vm";
 import { describe, expect, it } from "vitest";
 import {
   bceWithLogits,
@@ -162,10 +164,21 @@ describe.skipIf(!hasTorch)(`libtorch binding${torchSkipReason ? ` (${torchSkipRe
         if (i % 100 === 99) await new Promise(setImmediate);
       }
     };
-    await run(5000); // warm up: allocator caches and the JIT settle within the first few thousand steps
-    const before = process.memoryUsage().rss;
+    // Collect garbage (and let N-API finalizers run) before each reading, so the number measures
+    // native memory held by the binding, not how far the JS heap happened to get before its next GC.
+    v8.setFlagsFromString("--expose-gc");
+    const gc = vm.runInNewContext("gc") as () => void;
+    const settledRss = async () => {
+      gc();
+      await new Promise(setImmediate);
+      gc();
+      return process.memoryUsage().rss;
+    };
+    // Warm up until allocator caches and the JIT have settled (measured: RSS flat from 10k steps on).
     await run(10_000);
-    const grown = process.memoryUsage().rss - before;
+    const before = await settledRss();
+    await run(10_000);
+    const grown = (await settledRss()) - before;
     // Leaking even one 16x64 activation per step would add > 40 MB.
     expect(grown).toBeLessThan(10 * 1024 * 1024);
     opt.dispose();
