@@ -5,7 +5,7 @@ import { openTracker, trackingUri } from "../../track/open.ts";
 import { formatNumber, table } from "../../track/runViews.ts";
 import { runCrossValidation } from "../../tune/cv.ts";
 import { prepareTrainingData } from "../../tune/data.ts";
-import { jsonObject, positiveInt } from "./tune.ts";
+import { jsonObject, positiveInt } from "../options.ts";
 
 export function register(program: Command): void {
   program

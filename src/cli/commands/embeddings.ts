@@ -7,15 +7,8 @@ import { resolveDataPath } from "../../data/paths.ts";
 import { DEFAULT_GLOVE, trainGlove } from "../../embeddings/glove.ts";
 import { writeGloveText } from "../../embeddings/vectors.ts";
 import { DEFAULT_PREPROCESS, tokenize } from "../../text/preprocess.ts";
-import { UserError } from "../../util/errors.ts";
+import { positiveInt } from "../options.ts";
 import { createProgress } from "../progress.ts";
-
-function positiveInt(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new UserError(`--${name} must be a positive integer; got "${value}"`);
-  return n;
-}
 
 export function register(program: Command): void {
   const embeddings = program.command("embeddings").description("Word vectors for the neural models");
@@ -49,11 +42,11 @@ export function register(program: Command): void {
       const vectors = await trainGlove(
         docs,
         {
-          dim: positiveInt("dim", opts.dim),
-          window: positiveInt("window", opts.window),
-          minCount: positiveInt("min-count", opts.minCount),
-          maxVocab: positiveInt("max-vocab", opts.maxVocab),
-          epochs: positiveInt("epochs", opts.epochs),
+          dim: positiveInt(opts.dim, "--dim")!,
+          window: positiveInt(opts.window, "--window")!,
+          minCount: positiveInt(opts.minCount, "--min-count")!,
+          maxVocab: positiveInt(opts.maxVocab, "--max-vocab")!,
+          epochs: positiveInt(opts.epochs, "--epochs")!,
           seed: Number(opts.seed),
         },
         (p) => progress.update(p),

@@ -12,6 +12,7 @@ import { DEFAULT_MODEL_PATH, loadModel } from "../../models/registry.ts";
 import { trackEvaluation } from "../../track/evalRun.ts";
 import { writeFileAtomic } from "../../util/atomic.ts";
 import { UserError } from "../../util/errors.ts";
+import { positiveInt } from "../options.ts";
 import { createProgress } from "../progress.ts";
 
 interface EvaluateCliOptions {
@@ -30,14 +31,6 @@ interface EvaluateCliOptions {
   track: boolean;
   trackingUri?: string;
   experiment: string;
-}
-
-function positiveInt(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new UserError(`${flag} must be a positive integer, got "${value}"`);
-  return n;
 }
 
 function probability(value: string, flag: string): number {

@@ -15,6 +15,7 @@ import {
 import { readTable, type TableItem, tableFormatFromPath } from "../../data/table.ts";
 import { loadModel } from "../../models/registry.ts";
 import { UserError } from "../../util/errors.ts";
+import { positiveInt } from "../options.ts";
 import { createProgress } from "../progress.ts";
 
 const OUTPUT_FORMATS: readonly OutputFormat[] = ["csv", "tsv", "jsonl", "text"];
@@ -29,14 +30,6 @@ interface PredictOptions {
   batchSize: string;
   maxLength?: string;
   quiet?: boolean;
-}
-
-function positiveInt(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new UserError(`${flag} must be a positive integer, got "${value}"`);
-  return n;
 }
 
 function outputFormat(opts: PredictOptions, inputFormat: OutputFormat): OutputFormat {

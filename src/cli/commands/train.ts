@@ -6,18 +6,8 @@ import { trainTracked } from "../../track/trainRun.ts";
 import { presetNames } from "../../train/presets.ts";
 import { type TrainResult, trainModel } from "../../train/train.ts";
 import { UserError } from "../../util/errors.ts";
+import { jsonObject } from "../options.ts";
 import { createProgress } from "../progress.ts";
-
-function parseParams(json?: string): Record<string, unknown> | undefined {
-  if (!json) return undefined;
-  try {
-    const value = JSON.parse(json);
-    if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("not an object");
-    return value;
-  } catch (err) {
-    throw new UserError(`--params must be a JSON object: ${(err as Error).message}`);
-  }
-}
 
 export function register(program: Command): void {
   program
@@ -49,7 +39,7 @@ export function register(program: Command): void {
       if (opts.family && opts.model && opts.family !== opts.model) {
         throw new UserError(`--family ${opts.family} and --model ${opts.model} disagree; give one`);
       }
-      const params = parseParams(opts.params);
+      const params = jsonObject(opts.params, "--params");
       const trainOptions = {
         family: opts.family ?? opts.model,
         preset: opts.preset,

@@ -12,25 +12,7 @@ import { prepareTrainingData } from "../../tune/data.ts";
 import { runSearch } from "../../tune/search.ts";
 import { DEFAULT_SPACES, parseSpace } from "../../tune/space.ts";
 import { UserError } from "../../util/errors.ts";
-
-export function positiveInt(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new UserError(`${flag} must be a positive integer, got "${value}"`);
-  return n;
-}
-
-export function jsonObject(text: string | undefined, flag: string): Record<string, unknown> | undefined {
-  if (!text) return undefined;
-  try {
-    const v = JSON.parse(text);
-    if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error("not an object");
-    return v;
-  } catch (err) {
-    throw new UserError(`${flag} must be a JSON object: ${(err as Error).message}`);
-  }
-}
+import { jsonObject, positiveInt } from "../options.ts";
 
 export function register(program: Command): void {
   program
