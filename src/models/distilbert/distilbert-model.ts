@@ -12,7 +12,7 @@ import {
 import type { Review } from "../../data/types.ts";
 import { UserError } from "../../util/errors.ts";
 import { type LabelMapping, mapLabels, positiveProbability, softmax } from "../hf/labels.ts";
-import { logit, occlusionUnits, withoutUnit } from "../hf/occlusion.ts";
+import { explainByOcclusion } from "../hf/occlusion.ts";
 import { averageOverWindows, WindowEncoder } from "../hf/window-encoder.ts";
 import type { Explanation, FitData, FitOptions, ModelMetadata, SentimentModel } from "../model.ts";
 import { type CheckpointFiles, readCheckpoint, writeCheckpoint } from "./checkpoint-io.ts";
@@ -226,22 +226,7 @@ export class DistilBertModel implements SentimentModel {
 
   /** Leave-one-out over words (see hf/occlusion.ts); `bias` is the logit of the empty text. */
   async explain(text: string): Promise<Explanation> {
-    const units = occlusionUnits(text);
-    const p = await this.predictProba([text, "", ...units.map((u) => withoutUnit(text, u))]);
-    const full = logit(p[0]);
-    return {
-      text,
-      tokens: units.map((u, i) => ({
-        token: text.slice(u.start, u.end),
-        start: u.start,
-        end: u.end,
-        contribution: full - logit(p[i + 2]),
-      })),
-      bias: logit(p[1]),
-      logit: full,
-      probability: p[0],
-      method: "approximate",
-    };
+    return explainByOcclusion(text, (texts) => this.predictProba(texts));
   }
 
   /** Writes Hugging Face's layout (config.json, model.safetensors, tokenizer files) plus model card and record. */

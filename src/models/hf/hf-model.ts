@@ -17,7 +17,7 @@ import {
   ratingFromProbs,
   softmax,
 } from "./labels.ts";
-import { logit, occlusionUnits, withoutUnit } from "./occlusion.ts";
+import { explainByOcclusion } from "./occlusion.ts";
 import { type HfOptions, parseHfOptions, parseHfSpec } from "./options.ts";
 import { readSavedOptions, saveCheckpointFolder } from "./save.ts";
 import { averageOverWindows, WindowEncoder } from "./window-encoder.ts";
@@ -161,23 +161,7 @@ export class HfModel implements SentimentModel {
    * `bias` is the logit of the empty text, the model's prior.
    */
   async explain(text: string): Promise<Explanation> {
-    const units = occlusionUnits(text);
-    const variants = [text, "", ...units.map((u) => withoutUnit(text, u))];
-    const p = await this.predictProba(variants);
-    const full = logit(p[0]);
-    return {
-      text,
-      tokens: units.map((u, i) => ({
-        token: text.slice(u.start, u.end),
-        start: u.start,
-        end: u.end,
-        contribution: full - logit(p[i + 2]),
-      })),
-      bias: logit(p[1]),
-      logit: full,
-      probability: p[0],
-      method: "approximate",
-    };
+    return explainByOcclusion(text, (texts) => this.predictProba(texts));
   }
 
   async fit(_data: FitData): Promise<Record<string, number>> {

@@ -4,6 +4,7 @@
 // text is re-tokenised. The unit's spans are exact character offsets by construction, and removing a
 // whole word removes all of its word pieces (leave-one-out, Li et al. 2016, "Understanding Neural
 // Networks through Representation Erasure").
+import type { Explanation } from "../model.ts";
 
 export interface Unit {
   start: number;
@@ -38,4 +39,31 @@ export function withoutUnit(text: string, unit: Unit): string {
 export function logit(p: number): number {
   const q = Math.min(1 - 1e-7, Math.max(1e-7, p));
   return Math.log(q / (1 - q));
+}
+
+/**
+ * Leave-one-out explanation over words for a model seen only through `predictProba`:
+ * contribution = logit(P(pos | text)) - logit(P(pos | text without the word)); `bias` is the logit of
+ * the empty text, the model's prior. One batched call scores every variant.
+ */
+export async function explainByOcclusion(
+  text: string,
+  predictProba: (texts: readonly string[]) => Promise<Float64Array>,
+): Promise<Explanation> {
+  const units = occlusionUnits(text);
+  const p = await predictProba([text, "", ...units.map((u) => withoutUnit(text, u))]);
+  const full = logit(p[0]);
+  return {
+    text,
+    tokens: units.map((u, i) => ({
+      token: text.slice(u.start, u.end),
+      start: u.start,
+      end: u.end,
+      contribution: full - logit(p[i + 2]),
+    })),
+    bias: logit(p[1]),
+    logit: full,
+    probability: p[0],
+    method: "approximate",
+  };
 }
