@@ -3,6 +3,9 @@
 //   logit = β₀ + Σ_k β_k · logit_k
 // The stacker is also the ensemble's calibration. Members are stored inside the ensemble's own
 // model file, so it ships and verifies as one file.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { z } from "zod";
 import { ModelFileError, UserError } from "../../util/errors.ts";
 import { solve } from "../../util/linalg.ts";
@@ -211,9 +214,6 @@ export class EnsembleModel implements SentimentModel {
   }
 
   async save(path: string): Promise<void> {
-    const { mkdtempSync, readFileSync, rmSync } = await import("node:fs");
-    const { tmpdir } = await import("node:os");
-    const { join } = await import("node:path");
     const dir = mkdtempSync(join(tmpdir(), "ensemble-"));
     try {
       const tensors: Record<string, { data: Uint8Array }> = {};
