@@ -199,26 +199,28 @@ export class SqliteRegistry implements ModelRegistry {
   async setAlias(name: string, alias: string, version: number): Promise<void> {
     validateAlias(alias);
     await this.#requireVersion(name, version);
-    this.#db.transaction(() => {
-      this.#db
-        .prepare("INSERT OR REPLACE INTO registered_model_aliases (name, alias, version) VALUES (?, ?, ?)")
-        .run(name, alias, version);
-      // Keep MLflow's older stage field in step with the two aliases that mirror stages.
-      const stage = alias === "production" ? "Production" : alias === "staging" ? "Staging" : undefined;
-      if (stage) {
+    this.#db
+      .transaction(() => {
         this.#db
-          .prepare(
-            "UPDATE model_versions SET current_stage = 'Archived' WHERE name = ? AND current_stage = ? AND version != ?",
-          )
-          .run(name, stage, version);
-        this.#db
-          .prepare(
-            "UPDATE model_versions SET current_stage = ?, last_updated_timestamp = ? WHERE name = ? AND version = ?",
-          )
-          .run(stage, Date.now(), name, version);
-      }
-      this.#touch(name);
-    })();
+          .prepare("INSERT OR REPLACE INTO registered_model_aliases (name, alias, version) VALUES (?, ?, ?)")
+          .run(name, alias, version);
+        // Keep MLflow's older stage field in step with the two aliases that mirror stages.
+        const stage = alias === "production" ? "Production" : alias === "staging" ? "Staging" : undefined;
+        if (stage) {
+          this.#db
+            .prepare(
+              "UPDATE model_versions SET current_stage = 'Archived' WHERE name = ? AND current_stage = ? AND version != ?",
+            )
+            .run(name, stage, version);
+          this.#db
+            .prepare(
+              "UPDATE model_versions SET current_stage = ?, last_updated_timestamp = ? WHERE name = ? AND version = ?",
+            )
+            .run(stage, Date.now(), name, version);
+        }
+        this.#touch(name);
+      })
+      .immediate();
   }
 
   async deleteAlias(name: string, alias: string): Promise<void> {

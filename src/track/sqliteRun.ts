@@ -93,9 +93,11 @@ export class SqliteRun implements ActiveRun {
 
   logMetrics(metrics: Record<string, number>, step = 0): void {
     const timestamp = Date.now();
-    this.#store.db.transaction(() => {
-      for (const [k, v] of Object.entries(metrics)) this.logMetric(k, v, step, timestamp);
-    })();
+    this.#store.db
+      .transaction(() => {
+        for (const [k, v] of Object.entries(metrics)) this.logMetric(k, v, step, timestamp);
+      })
+      .immediate();
   }
 
   logParam(key: string, value: unknown): void {
@@ -106,20 +108,22 @@ export class SqliteRun implements ActiveRun {
     this.#requireOpen();
     const get = this.#store.db.prepare("SELECT value FROM params WHERE run_id = ? AND key = ?");
     const put = this.#store.db.prepare("INSERT OR IGNORE INTO params (run_id, key, value) VALUES (?, ?, ?)");
-    this.#store.db.transaction(() => {
-      for (const [key, raw] of Object.entries(params)) {
-        validateKey("param", key);
-        const value = paramToString(raw);
-        validateParamValue(key, value);
-        const existing = get.get(this.runId, key) as { value: string } | undefined;
-        if (existing && existing.value !== value) {
-          throw new UserError(
-            `param "${key}" of run ${this.runId} is already "${existing.value}"; params cannot change (tried "${value}")`,
-          );
+    this.#store.db
+      .transaction(() => {
+        for (const [key, raw] of Object.entries(params)) {
+          validateKey("param", key);
+          const value = paramToString(raw);
+          validateParamValue(key, value);
+          const existing = get.get(this.runId, key) as { value: string } | undefined;
+          if (existing && existing.value !== value) {
+            throw new UserError(
+              `param "${key}" of run ${this.runId} is already "${existing.value}"; params cannot change (tried "${value}")`,
+            );
+          }
+          put.run(this.runId, key, value);
         }
-        put.run(this.runId, key, value);
-      }
-    })();
+      })
+      .immediate();
   }
 
   setTag(key: string, value: string): void {
@@ -129,16 +133,18 @@ export class SqliteRun implements ActiveRun {
   setTags(tags: Record<string, string>): void {
     this.#requireOpen();
     const put = this.#store.db.prepare("INSERT OR REPLACE INTO tags (run_id, key, value) VALUES (?, ?, ?)");
-    this.#store.db.transaction(() => {
-      for (const [key, value] of Object.entries(tags)) {
-        validateKey("tag", key);
-        validateTagValue(key, value);
-        put.run(this.runId, key, value);
-        if (key === MLFLOW_TAGS.runName) {
-          this.#store.db.prepare("UPDATE runs SET name = ? WHERE run_id = ?").run(value, this.runId);
+    this.#store.db
+      .transaction(() => {
+        for (const [key, value] of Object.entries(tags)) {
+          validateKey("tag", key);
+          validateTagValue(key, value);
+          put.run(this.runId, key, value);
+          if (key === MLFLOW_TAGS.runName) {
+            this.#store.db.prepare("UPDATE runs SET name = ? WHERE run_id = ?").run(value, this.runId);
+          }
         }
-      }
-    })();
+      })
+      .immediate();
   }
 
   localArtifactPath(artifactPath?: string): string {

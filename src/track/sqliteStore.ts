@@ -84,7 +84,11 @@ export function metricFromRow(r: MetricRow): MetricPoint {
 export class SqliteTracker implements Tracker {
   readonly uri: string;
   readonly registry: SqliteRegistry;
-  /** @internal shared with runs and the registry */
+  /**
+   * @internal shared with runs and the registry. Every write transaction is IMMEDIATE: a deferred
+   * one that reads first and then writes gets SQLITE_BUSY at once under WAL when another process
+   * committed meanwhile (the busy timeout does not apply), which failed parallel tuning trials.
+   */
   readonly db: Database.Database;
   readonly root: string;
   readonly #active = new Set<SqliteRun>();
@@ -135,13 +139,15 @@ export class SqliteTracker implements Tracker {
       "UPDATE runs SET status = 'FAILED', end_time = COALESCE(heartbeat, start_time) WHERE run_id = ? AND status = 'RUNNING'",
     );
     const note = this.db.prepare("INSERT OR REPLACE INTO tags (run_id, key, value) VALUES (?, 'error', ?)");
-    this.db.transaction(() => {
-      for (const r of dead) {
-        if (mark.run(r.run_id).changes > 0) {
-          note.run(r.run_id, `process ${r.pid ?? "?"} on ${r.host ?? "?"} ended without finishing the run`);
+    this.db
+      .transaction(() => {
+        for (const r of dead) {
+          if (mark.run(r.run_id).changes > 0) {
+            note.run(r.run_id, `process ${r.pid ?? "?"} on ${r.host ?? "?"} ended without finishing the run`);
+          }
         }
-      }
-    })();
+      })
+      .immediate();
     return dead.map((r) => r.run_id);
   }
 
