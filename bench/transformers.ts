@@ -7,10 +7,9 @@
 //      accuracy on the full IMDb test split vs the fixture's own.
 //   5. distilbert-base-uncased on CUDA: commands and a FLOPs-based time estimate.
 // Usage: npm run bench:transformers -- [--sample 2000] [--train-limit N] [--skip-finetune] [--quick]
-// The npm script sets MALLOC_MMAP_THRESHOLD_=131072: with glibc's adaptive mmap threshold, freed
-// libtorch tensors of 0.1-32 MB (the fixture's [64, 4, 128, 128] attention maps) are not reused and
-// RSS grows ~100 MB per batch until the OOM killer stops the run (seen: 22.7 GB). A fixed threshold
-// keeps RSS flat. The proper fix is mallopt(M_MMAP_THRESHOLD, ...) in the libtorch addon.
+// Memory: with glibc's adaptive mmap threshold, freed libtorch tensors of 0.1-32 MB (the fixture's
+// [64, 4, 128, 128] attention maps) were not reused and RSS grew ~100 MB per batch until the OOM
+// killer stopped the run (seen: 22.7 GB). The addon now fixes the threshold at load (mallopt).
 import { existsSync, readFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -96,8 +95,6 @@ function flopsPerToken(dim: number, hidden: number, layers: number, t: number): 
 
 async function main(): Promise<void> {
   ensureBuilt({ log }); // the libtorch addon, built on first use like the libtorch tests do
-  if (!process.env.MALLOC_MMAP_THRESHOLD_)
-    log("warning: MALLOC_MMAP_THRESHOLD_ is unset; run through npm run bench:transformers");
   const lines: string[] = [];
   const started = new Date();
   const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");

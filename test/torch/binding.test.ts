@@ -4,7 +4,9 @@ import vm from "node:vm";
 import { describe, expect, it } from "vitest";
 import {
   bceWithLogits,
+  Conv1d,
   clipGradNorm,
+  conv1d,
   Linear,
   Lstm,
   manualSeed,
@@ -31,6 +33,21 @@ describe.skipIf(!hasTorch)(`libtorch binding${torchSkipReason ? ` (${torchSkipRe
     expect(idx.dtype).toBe("int64");
     expect(Array.from(a.indexSelect(0, idx).toFloat32Array())).toEqual([3, 4, 1, 2]);
     for (const t of [a, b, idx]) t.dispose();
+  });
+
+  it("conv1d slides the kernel over time (with padding) and has PyTorch's parameter shapes", () => {
+    // x: 1 batch, 1 channel, [1 2 3 4]; kernel [1 0 -1] -> x[t] - x[t+2].
+    const x = tensor(new Float32Array([1, 2, 3, 4]), [1, 1, 4]);
+    const w = tensor(new Float32Array([1, 0, -1]), [1, 1, 3]);
+    expect(Array.from(conv1d(x, w).toFloat32Array())).toEqual([-2, -2]);
+    expect(Array.from(conv1d(x, w, tensor(new Float32Array([10]), [1]), 1).toFloat32Array())).toEqual([
+      8, 8, 8, 13,
+    ]);
+    const store = new ParameterStore();
+    const conv = new Conv1d(store, "conv", 8, 16, 5, 2);
+    expect(conv.weight.shape).toEqual([16, 8, 5]);
+    expect(conv.forward(randn([2, 8, 30])).shape).toEqual([2, 16, 30]);
+    store.dispose();
   });
 
   it("differentiates: d/dx sum(x^2) = 2x", () => {

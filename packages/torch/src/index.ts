@@ -11,6 +11,8 @@ export {
 } from "./native.ts";
 export {
   bceWithLogits,
+  Conv1d,
+  conv1d,
   crossEntropy,
   dropout,
   Embedding,

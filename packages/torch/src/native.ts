@@ -94,6 +94,7 @@ export interface NativeTorch {
   gather(t: H, dim: number, index: H): H;
   embedding(weight: H, indices: H, paddingIdx?: number): H;
   linear(x: H, w: H, b?: H): H;
+  conv1d(x: H, w: H, b: H | undefined, padding: number): H;
   dropout(x: H, p: number, train: boolean): H;
   layerNorm(x: H, shape: number[], w: H | undefined, b: H | undefined, eps: number): H;
   softmax(x: H, dim: number): H;

@@ -11,6 +11,10 @@ export function embedding(weight: Tensor, indices: Tensor, paddingIdx?: number):
 export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
   return wrap(native().linear(x.handle, w.handle, b?.handle));
 }
+/** 1-D convolution over time: x [B, C_in, T], w [C_out, C_in, K] -> [B, C_out, T + 2*padding - K + 1]. */
+export function conv1d(x: Tensor, w: Tensor, b?: Tensor, padding = 0): Tensor {
+  return wrap(native().conv1d(x.handle, w.handle, b?.handle, padding));
+}
 export function dropout(x: Tensor, p: number, train: boolean): Tensor {
   return p > 0 && train ? wrap(native().dropout(x.handle, p, true)) : x;
 }
@@ -112,6 +116,30 @@ export class Linear {
   }
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
+  }
+}
+
+/** 1-D convolution; PyTorch init: U(-1/sqrt(C_in*K), 1/sqrt(C_in*K)) for weight and bias. */
+export class Conv1d {
+  readonly weight: Tensor;
+  readonly bias: Tensor;
+  constructor(
+    store: ParameterStore,
+    name: string,
+    inChannels: number,
+    outChannels: number,
+    readonly kernelSize: number,
+    readonly padding = 0,
+  ) {
+    const bound = 1 / Math.sqrt(inChannels * kernelSize);
+    this.weight = store.add(
+      `${name}.weight`,
+      zeros([outChannels, inChannels, kernelSize]).uniform_(-bound, bound),
+    );
+    this.bias = store.add(`${name}.bias`, zeros([outChannels]).uniform_(-bound, bound));
+  }
+  forward(x: Tensor): Tensor {
+    return conv1d(x, this.weight, this.bias, this.padding);
   }
 }
 
