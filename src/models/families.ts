@@ -9,3 +9,4 @@ registerFamily("fasttext", async () => (await import("./fasttext/family.ts")).fa
 registerFamily("ensemble", async () => (await import("./ensemble/family.ts")).ensembleFamily);
 registerFamily("lstm", async () => (await import("./lstm/family.ts")).family);
 registerFamily("transformer", async () => (await import("./transformer/family.ts")).family);
+registerFamily("cnn", async () => (await import("./cnn/family.ts")).family);

@@ -109,7 +109,7 @@ export interface ModelFamily {
   /** True when `path` holds a model of this family (checked by magic bytes / layout, not by name). */
   canLoad(path: string): Promise<boolean>;
   /** Build from an already parsed model file (families stored in the single-file container). */
-  fromContents?(contents: ModelFileContents, source: string): SentimentModel;
+  fromContents?(contents: ModelFileContents, source: string): SentimentModel | Promise<SentimentModel>;
 }
 
 /**

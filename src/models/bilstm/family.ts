@@ -18,5 +18,6 @@ export const family: ModelFamily = {
   description: "Bidirectional LSTM on word embeddings (libtorch); reference spec or fast CPU variant",
   create: (hyperparameters) => new NeuralModel(bilstmSpec, hyperparameters),
   load: (path) => NeuralModel.load(bilstmSpec, path),
+  fromContents: (contents, source) => NeuralModel.fromContents(bilstmSpec, contents, source),
   canLoad: async (path) => isModelFile(path) && readModelMetadata(path).family === FAMILY,
 };

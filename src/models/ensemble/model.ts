@@ -251,7 +251,7 @@ export class EnsembleModel implements SentimentModel {
         throw new ModelFileError(`family "${spec.family}" cannot be embedded in an ensemble`);
       const source = `${path}#member_${k}`;
       model.members.push(
-        family.fromContents(
+        await family.fromContents(
           parseModelFile(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), source),
           source,
         ),

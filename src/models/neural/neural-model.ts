@@ -7,8 +7,8 @@ import { tokenize, tokenizeWithOffsets } from "../../text/preprocess.ts";
 import { predictLogits, trainNetwork } from "../../train/neural/trainer.ts";
 import { ModelFileError, UserError } from "../../util/errors.ts";
 import { fitPlatt, IDENTITY_PLATT, type Platt, sigmoid } from "../calibration.ts";
-import type { Explanation, FitData, FitOptions, ModelMetadata, SentimentModel } from "../model.ts";
-import { readModelFile, writeModelFile } from "../modelFile.ts";
+import type { Explanation, FitData, FitOptions, ModelMetadata, StackableModel } from "../model.ts";
+import { type ModelFileContents, readModelFile, writeModelFile } from "../modelFile.ts";
 import { makeBatch } from "./batching.ts";
 import type { Architecture, Network } from "./network.ts";
 import type { NeuralParams } from "./params.ts";
@@ -42,9 +42,11 @@ function labelled(reviews: readonly Review[], split: string): Float32Array {
   return y;
 }
 
-export class NeuralModel<P extends NeuralParams> implements SentimentModel {
+export class NeuralModel<P extends NeuralParams> implements StackableModel {
   readonly family: string;
   readonly params: P;
+  /** Calibrated logits of the validation reviews from the selected weights (for stacking). */
+  validationLogits?: Float64Array;
   #fitted: Fitted | undefined;
   #meta: ModelMetadata | undefined;
 
@@ -107,6 +109,7 @@ export class NeuralModel<P extends NeuralParams> implements SentimentModel {
       options,
     );
     const platt = fitPlatt(result.validationLogits, yVal);
+    this.validationLogits = Float64Array.from(result.validationLogits, (z) => platt.a * z + platt.b);
     this.#fitted = { torch, net, encoder, platt };
     const best = result.history[result.bestEpoch - 1];
     const metrics: Record<string, number> = {
@@ -240,7 +243,15 @@ export class NeuralModel<P extends NeuralParams> implements SentimentModel {
     spec: NeuralFamilySpec<P>,
     path: string,
   ): Promise<NeuralModel<P>> {
-    const { metadata, tensors } = readModelFile(path);
+    return NeuralModel.fromContents(spec, readModelFile(path), path);
+  }
+
+  /** From a parsed model file (`path` names it in errors; it may be an ensemble member). */
+  static async fromContents<P extends NeuralParams>(
+    spec: NeuralFamilySpec<P>,
+    { metadata, tensors }: ModelFileContents,
+    path: string,
+  ): Promise<NeuralModel<P>> {
     if (metadata.family !== spec.family)
       throw new ModelFileError(`${path} holds a "${metadata.family}" model, not "${spec.family}"`);
     if (metadata.formatVersion > FORMAT_VERSION) {

@@ -44,5 +44,6 @@ export const family: ModelFamily = {
     "Transformer encoder classifier from scratch (pre-LN, masked attention; optional MLM pre-training; libtorch)",
   create: (hyperparameters) => new NeuralModel(transformerSpec, hyperparameters),
   load: (path) => NeuralModel.load(transformerSpec, path),
+  fromContents: (contents, source) => NeuralModel.fromContents(transformerSpec, contents, source),
   canLoad: async (path) => isModelFile(path) && readModelMetadata(path).family === FAMILY,
 };

@@ -1,0 +1,54 @@
+// Hyperparameters of the word CNN (Kim-style: parallel convolutions over word embeddings, max over time).
+import { z } from "zod";
+import { UserError } from "../../util/errors.ts";
+import { deepMerge } from "../neural/merge.ts";
+import { TextSchema, TrainingSchema } from "../neural/params.ts";
+
+export const CnnNetSchema = z
+  .object({
+    embeddingDim: z.number().int().min(1).default(64),
+    /** One convolution per kernel width (in tokens), each with `filters` output channels. */
+    kernels: z.array(z.number().int().min(1).max(15)).min(1).default([3, 5]),
+    filters: z.number().int().min(1).default(100),
+    /** Dropout on the embeddings and on the pooled features. */
+    dropout: z.number().min(0).max(0.95).default(0.5),
+  })
+  .strict();
+
+export const CnnParamsSchema = z
+  .object({
+    /** GloVe or word2vec text file to start the embedding from; random start when absent. */
+    vectors: z.string().optional(),
+    freezeEmbeddings: z.boolean().default(false),
+    net: CnnNetSchema.default(CnnNetSchema.parse({})),
+    text: TextSchema.default(TextSchema.parse({})),
+    training: TrainingSchema.default(TrainingSchema.parse({})),
+    seed: z.number().int().default(0),
+  })
+  .strict();
+
+export type CnnParams = z.infer<typeof CnnParamsSchema>;
+
+/**
+ * Whole reviews (max over time sees every phrase; length bucketing keeps the cost proportional to
+ * the real tokens), Adam with linear decay over a few epochs.
+ */
+export const CNN_DEFAULTS: Record<string, unknown> = {
+  text: { maxVocab: 30_000, minCount: 2, maxLength: 1000 },
+  training: {
+    optimizer: "adam",
+    lr: 2e-3,
+    batchSize: 64,
+    clip: 1,
+    epochs: 4,
+    patience: 2,
+    bucket: true,
+    decay: "linear",
+  },
+};
+
+export function parseCnnParams(hyperparameters: Record<string, unknown>): CnnParams {
+  const result = CnnParamsSchema.safeParse(deepMerge(CNN_DEFAULTS, hyperparameters));
+  if (!result.success) throw new UserError(`invalid cnn hyperparameters: ${z.prettifyError(result.error)}`);
+  return result.data;
+}
