@@ -97,6 +97,8 @@ export interface SentimentModel {
   explain(text: string): Promise<Explanation>;
   save(path: string): Promise<void>;
   metadata(): ModelMetadata;
+  /** Free native resources (libtorch tensors, ONNX sessions); the model is unusable afterwards. */
+  dispose?(): void | Promise<void>;
 }
 
 /** A model family as the registry sees it: how to make a fresh model and how to load a saved one. */

@@ -2,7 +2,9 @@
 // that object until it answers, so a swap never changes the model under a running request: in-flight
 // requests finish on the old model, new ones get the new model. A swap loads and exercises the new model
 // completely before the reference changes, and swaps are serialised, so a failed load leaves the old
-// model serving and two concurrent activations cannot interleave.
+// model serving and two concurrent activations cannot interleave. Requests that run the model do so
+// through `use()`, which counts them: a swapped-out model is disposed (native memory of libtorch and
+// ONNX models freed) once its last in-flight request finishes.
 import { type ModelMetadata, predict, type SentimentModel } from "../models/model.ts";
 import type { ModelEntry, ModelSource } from "./modelSource.ts";
 
@@ -55,6 +57,8 @@ export async function loadAndCheck(source: ModelSource, entry: ModelEntry): Prom
 export class ModelHolder {
   #current: ActiveModel;
   #queue: Promise<unknown> = Promise.resolve();
+  /** In-flight `use()` calls per model; swapped-out models stay here until their count reaches 0. */
+  readonly #inUse = new Map<ActiveModel, number>();
   readonly #listeners: ((active: ActiveModel, previous: ActiveModel) => void)[] = [];
 
   constructor(initial: ActiveModel) {
@@ -63,6 +67,25 @@ export class ModelHolder {
 
   get current(): ActiveModel {
     return this.#current;
+  }
+
+  /**
+   * Run `fn` on the current model; the model is not disposed before `fn` settles, even if a swap
+   * replaces it meanwhile.
+   */
+  async use<T>(fn: (active: ActiveModel) => Promise<T>): Promise<T> {
+    const active = this.#current;
+    this.#inUse.set(active, (this.#inUse.get(active) ?? 0) + 1);
+    try {
+      return await fn(active);
+    } finally {
+      const left = (this.#inUse.get(active) ?? 1) - 1;
+      if (left > 0) this.#inUse.set(active, left);
+      else {
+        this.#inUse.delete(active);
+        if (active !== this.#current) await disposeModel(active);
+      }
+    }
   }
 
   onSwap(listener: (active: ActiveModel, previous: ActiveModel) => void): void {
@@ -76,10 +99,20 @@ export class ModelHolder {
       const previous = this.#current;
       this.#current = next;
       for (const listener of this.#listeners) listener(next, previous);
+      if (!this.#inUse.has(previous)) await disposeModel(previous);
       return next;
     });
     // Keep the queue alive after a failure; the caller still sees the rejection through `run`.
     this.#queue = run.catch(() => undefined);
     return run;
+  }
+}
+
+/** Free a retired model's native resources; a failure is logged by the caller's logger, never thrown. */
+async function disposeModel(active: ActiveModel): Promise<void> {
+  try {
+    await active.model.dispose?.();
+  } catch (err) {
+    process.emitWarning(`disposing model "${active.entry.id}" failed: ${(err as Error).message}`);
   }
 }

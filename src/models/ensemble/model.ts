@@ -213,6 +213,10 @@ export class EnsembleModel implements SentimentModel {
     return this.meta;
   }
 
+  async dispose(): Promise<void> {
+    for (const member of this.members) await member.dispose?.();
+  }
+
   async save(path: string): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), "ensemble-"));
     try {

@@ -130,19 +130,21 @@ export async function fileRoutes(app: FastifyInstance, ctx: ServeContext): Promi
       const output = pickOutput(request.query, format);
       let bytes: AsyncIterable<Uint8Array> = upload.stream;
       if (upload.filename?.toLowerCase().endsWith(".gz")) bytes = upload.stream.pipe(createGunzip());
-      const active = holder.current;
-      let scored: Awaited<ReturnType<typeof scoreTable>>;
+      let scored: Awaited<ReturnType<typeof scoreTable>> & { modelName: string };
       try {
-        scored = await scoreTable(bytes, {
-          format,
-          output,
-          source: upload.filename ?? "upload",
-          model: active.model,
-          maxRows: config.maxFileRows,
-          maxTextChars: config.maxTextChars,
-          textColumn: request.query.textColumn,
-          onPredictions: (p) => metrics.countPredictions(p),
-        });
+        scored = await holder.use(async (active) => ({
+          ...(await scoreTable(bytes, {
+            format,
+            output,
+            source: upload.filename ?? "upload",
+            model: active.model,
+            maxRows: config.maxFileRows,
+            maxTextChars: config.maxTextChars,
+            textColumn: request.query.textColumn,
+            onPredictions: (p) => metrics.countPredictions(p),
+          })),
+          modelName: `${active.entry.id}@${active.entry.version ?? "unversioned"}`,
+        }));
       } catch (err) {
         if (upload.truncated()) throw errors.fileTooLarge(config.maxFileBytes);
         if (err instanceof TooManyRowsError) throw errors.tooManyRows(err.limit);
@@ -161,7 +163,7 @@ export async function fileRoutes(app: FastifyInstance, ctx: ServeContext): Promi
         .header("content-disposition", `attachment; filename="${downloadName(upload.filename, output)}"`)
         .header("x-sentiment-rows", scored.rows)
         .header("x-sentiment-text-column", encodeURIComponent(scored.mapping.text))
-        .header("x-sentiment-model", `${active.entry.id}@${active.entry.version ?? "unversioned"}`);
+        .header("x-sentiment-model", scored.modelName);
       return reply.send(fh.createReadStream());
     },
   );

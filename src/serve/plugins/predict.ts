@@ -60,12 +60,13 @@ export async function predictRoutes(app: FastifyInstance, ctx: ServeContext): Pr
       for (let i = 0; i < list.length; i++) {
         if (list[i].trim() === "") throw errors.emptyText(texts ? `texts[${i}]` : "text");
       }
-      // Read the model reference once: a concurrent hot swap must not change it mid-request.
-      const active = holder.current;
-      const predictions = await predict(active.model, list);
-      metrics.countPredictions(predictions);
-      const model = modelRef(active);
-      return texts ? { predictions, model } : { ...predictions[0], model };
+      // One model for the whole request: a concurrent hot swap must not change it mid-request.
+      return holder.use(async (active) => {
+        const predictions = await predict(active.model, list);
+        metrics.countPredictions(predictions);
+        const model = modelRef(active);
+        return texts ? { predictions, model } : { ...predictions[0], model };
+      });
     },
   );
 
@@ -84,17 +85,18 @@ export async function predictRoutes(app: FastifyInstance, ctx: ServeContext): Pr
     async (request) => {
       const { text } = request.body;
       if (text.trim() === "") throw errors.emptyText("text");
-      const active = holder.current;
-      const [explanation, [prediction]] = await Promise.all([
-        active.model.explain(text),
-        predict(active.model, [text]),
-      ]);
-      metrics.countPredictions([prediction]);
-      const features = explanation.features
-        ?.slice()
-        .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution))
-        .slice(0, MAX_FEATURES);
-      return { ...explanation, features, prediction, model: modelRef(active) };
+      return holder.use(async (active) => {
+        const [explanation, [prediction]] = await Promise.all([
+          active.model.explain(text),
+          predict(active.model, [text]),
+        ]);
+        metrics.countPredictions([prediction]);
+        const features = explanation.features
+          ?.slice()
+          .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution))
+          .slice(0, MAX_FEATURES);
+        return { ...explanation, features, prediction, model: modelRef(active) };
+      });
     },
   );
 }
