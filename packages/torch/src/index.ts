@@ -1,6 +1,18 @@
 // Public surface of the libtorch binding. Importing this module never loads the native addon;
 // the first tensor operation does (and throws TorchUnavailableError when it is missing).
 export {
+  type AutocastDevice,
+  type AutocastDtype,
+  type AutocastOptions,
+  type AutocastState,
+  autocast,
+  autocastState,
+  GradScaler,
+  type GradScalerOptions,
+  type GradScalerState,
+  type Steppable,
+} from "./amp.ts";
+export {
   ADDON_PATH,
   assertTorch,
   BUILD_SCRIPT,
@@ -41,6 +53,8 @@ export {
   cudaAvailable,
   type Device,
   type DType,
+  type FloatInfo,
+  finfo,
   full,
   getNumThreads,
   keep,

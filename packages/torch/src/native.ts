@@ -55,6 +55,7 @@ export interface NativeTorch {
   detach(t: H): H;
   clone(t: H): H;
   logicalNot(t: H): H;
+  isfinite(t: H): H;
   add(a: H, b: Operand): H;
   sub(a: H, b: Operand): H;
   mul(a: H, b: Operand): H;
@@ -80,6 +81,7 @@ export interface NativeTorch {
   amax(t: H, dims: number[], keepdim: boolean): H;
   argmax(t: H, dim: number, keepdim: boolean): H;
   logsumexp(t: H, dims: number[], keepdim: boolean): H;
+  all(t: H): H;
   reshape(t: H, shape: number[]): H;
   permute(t: H, dims: number[]): H;
   transpose(t: H, d0: number, d1: number): H;
@@ -144,6 +146,14 @@ export interface NativeTorch {
   uniformInit(t: H, lo: number, hi: number): void;
   normalInit(t: H, mean: number, std: number): void;
   fillInit(t: H, value: number): void;
+  mulInPlace(t: H, by: Operand): void;
+  autocastIsEnabled(device: string): boolean;
+  autocastSetEnabled(device: string, on: boolean): void;
+  autocastGetDtype(device: string): string;
+  autocastSetDtype(device: string, dtype: string): void;
+  autocastIncrementNesting(): number;
+  autocastDecrementNesting(): number;
+  autocastClearCache(): void;
   manualSeed(seed: number): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;

@@ -144,6 +144,14 @@ export class Tensor {
   logicalNot(): Tensor {
     return wrap(native().logicalNot(this.handle));
   }
+  /** Elementwise: true where the value is neither inf nor NaN (bool tensor). */
+  isfinite(): Tensor {
+    return wrap(native().isfinite(this.handle));
+  }
+  /** True (0-d bool tensor) when every element is true / non-zero. */
+  all(): Tensor {
+    return wrap(native().all(this.handle));
+  }
   logicalAnd(o: Tensor): Tensor {
     return wrap(native().logicalAnd(this.handle, o.handle));
   }
@@ -229,6 +237,11 @@ export class Tensor {
     native().copyInto(this.handle, src.handle);
     return this;
   }
+  /** In-place multiply (e.g. unscaling a gradient); invisible to autograd. */
+  mul_(by: Tensor | number): this {
+    native().mulInPlace(this.handle, operand(by));
+    return this;
+  }
   uniform_(lo: number, hi: number): this {
     native().uniformInit(this.handle, lo, hi);
     return this;
@@ -301,6 +314,31 @@ export function noGrad<T>(fn: () => T): T {
   } finally {
     n.setGradEnabled(before);
   }
+}
+
+// --- dtypes -----------------------------------------------------------------------------------
+
+export interface FloatInfo {
+  /** Most negative finite value (what to fill masked attention scores with, like torch.finfo(t).min). */
+  min: number;
+  max: number;
+  /** Smallest x with 1 + x != 1. */
+  eps: number;
+  /** Smallest positive normal number. */
+  tiny: number;
+}
+
+const FLOAT_INFO: Record<"float32" | "float64" | "float16" | "bfloat16", FloatInfo> = {
+  float64: { min: -Number.MAX_VALUE, max: Number.MAX_VALUE, eps: Number.EPSILON, tiny: 2 ** -1022 },
+  float32: { min: -3.4028234663852886e38, max: 3.4028234663852886e38, eps: 2 ** -23, tiny: 2 ** -126 },
+  float16: { min: -65504, max: 65504, eps: 2 ** -10, tiny: 2 ** -14 },
+  bfloat16: { min: -3.3895313892515355e38, max: 3.3895313892515355e38, eps: 2 ** -7, tiny: 2 ** -126 },
+};
+
+/** Limits of a floating-point dtype, like torch.finfo. @throws for integer and bool dtypes. */
+export function finfo(dtype: DType): FloatInfo {
+  if (!(dtype in FLOAT_INFO)) throw new TypeError(`finfo: ${dtype} is not a floating-point dtype`);
+  return FLOAT_INFO[dtype as keyof typeof FLOAT_INFO];
 }
 
 // --- creation ---------------------------------------------------------------------------------

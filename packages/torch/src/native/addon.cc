@@ -6,6 +6,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <ATen/autocast_mode.h>
 #include <torch/types.h>
 #include <torch/cuda.h>
 #include <torch/nn/utils/clip_grad.h>
@@ -283,6 +284,7 @@ UNARY(Contiguous, a.contiguous())
 UNARY(Detach, a.detach())
 UNARY(Clone, a.clone())
 UNARY(LogicalNot, at::logical_not(a))
+UNARY(Isfinite, at::isfinite(a))
 
 #define BINARY(name, fn)                                                  \
   FN(name, {                                                              \
@@ -332,6 +334,7 @@ FN(Mean, {
 FN(Amax, { return W(env, at::amax(T(info[0]), Ints(info[1]), B(info[2]))); })
 FN(Argmax, { return W(env, at::argmax(T(info[0]), I(info[1]), B(info[2]))); })
 FN(Logsumexp, { return W(env, at::logsumexp(T(info[0]), Ints(info[1]), B(info[2]))); })
+FN(All, { return W(env, at::all(T(info[0]))); })
 
 // ---------------------------------------------------------------------------------------------
 // Shapes and indexing
@@ -449,9 +452,55 @@ FN(NormalInit, {
   T(info[0]).normal_(D(info[1]), D(info[2]));
   return env.Undefined();
 })
+// In-place multiply, autograd-invisible: unscaling gradients (GradScaler) without a copy.
+FN(MulInPlace, {
+  at::NoGradGuard guard;
+  at::Tensor& a = T(info[0]);
+  if (info[1].IsNumber()) a.mul_(at::Scalar(D(info[1])));
+  else a.mul_(T(info[1]));
+  return env.Undefined();
+})
 FN(FillInit, {
   at::NoGradGuard guard;
   T(info[0]).fill_(D(info[1]));
+  return env.Undefined();
+})
+
+// ---------------------------------------------------------------------------------------------
+// Autocast (mixed precision). Thread-local state of the calling (JS main) thread, per device type:
+// "cuda" is PyTorch's Autocast key, "cpu" AutocastCPU. packages/torch/src/amp.ts composes these into
+// a scoped autocast() like torch.autocast's __enter__/__exit__.
+
+bool CudaSide(Napi::Env env, const Napi::Value& v) {
+  std::string d = S(v);
+  if (d == "cuda") return true;
+  if (d == "cpu") return false;
+  throw Napi::TypeError::New(env, "autocast device must be \"cpu\" or \"cuda\", got \"" + d + "\"");
+}
+FN(AutocastIsEnabled, {
+  return Napi::Boolean::New(env, CudaSide(env, info[0]) ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled());
+})
+FN(AutocastSetEnabled, {
+  if (CudaSide(env, info[0])) at::autocast::set_enabled(B(info[1]));
+  else at::autocast::set_cpu_enabled(B(info[1]));
+  return env.Undefined();
+})
+FN(AutocastGetDtype, {
+  return Napi::String::New(env, DtypeName(CudaSide(env, info[0]) ? at::autocast::get_autocast_gpu_dtype()
+                                                                  : at::autocast::get_autocast_cpu_dtype()));
+})
+FN(AutocastSetDtype, {
+  at::ScalarType t = Dtype(env, S(info[1]));
+  if (CudaSide(env, info[0])) at::autocast::set_autocast_gpu_dtype(t);
+  else at::autocast::set_autocast_cpu_dtype(t);
+  return env.Undefined();
+})
+FN(AutocastIncrementNesting, { return Napi::Number::New(env, at::autocast::increment_nesting()); })
+FN(AutocastDecrementNesting, { return Napi::Number::New(env, at::autocast::decrement_nesting()); })
+// Drops the casts of leaf tensors (weights) cached inside an autocast region; call when the
+// outermost region ends, or the next region would reuse casts of weights the optimizer has changed.
+FN(AutocastClearCache, {
+  at::autocast::clear_cache();
   return env.Undefined();
 })
 
@@ -610,6 +659,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("detach", Detach);
   EXPORT("clone", Clone);
   EXPORT("logicalNot", LogicalNot);
+  EXPORT("isfinite", Isfinite);
   EXPORT("add", Add);
   EXPORT("sub", Sub);
   EXPORT("mul", Mul);
@@ -635,6 +685,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("amax", Amax);
   EXPORT("argmax", Argmax);
   EXPORT("logsumexp", Logsumexp);
+  EXPORT("all", All);
   EXPORT("reshape", Reshape);
   EXPORT("permute", Permute);
   EXPORT("transpose", Transpose);
@@ -671,6 +722,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("uniformInit", UniformInit);
   EXPORT("normalInit", NormalInit);
   EXPORT("fillInit", FillInit);
+  EXPORT("mulInPlace", MulInPlace);
+  EXPORT("autocastIsEnabled", AutocastIsEnabled);
+  EXPORT("autocastSetEnabled", AutocastSetEnabled);
+  EXPORT("autocastGetDtype", AutocastGetDtype);
+  EXPORT("autocastSetDtype", AutocastSetDtype);
+  EXPORT("autocastIncrementNesting", AutocastIncrementNesting);
+  EXPORT("autocastDecrementNesting", AutocastDecrementNesting);
+  EXPORT("autocastClearCache", AutocastClearCache);
   EXPORT("manualSeed", ManualSeed);
   EXPORT("setNumThreads", SetNumThreads);
   EXPORT("getNumThreads", GetNumThreads);
