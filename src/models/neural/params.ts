@@ -1,6 +1,7 @@
 // Hyperparameters shared by every neural family: text -> ids, and the training loop.
 import { z } from "zod";
 import { DEFAULT_PREPROCESS, PreprocessConfigSchema } from "../../text/preprocess.ts";
+import { PRECISIONS } from "../../train/precision.ts";
 
 export const TrainingSchema = z
   .object({
@@ -19,6 +20,11 @@ export const TrainingSchema = z
     /** libtorch intra-op threads; 1 keeps a run on one core of a shared machine, 0 = all cores. */
     threads: z.number().int().min(0).default(0),
     maxSteps: z.number().int().min(0).default(0),
+    /**
+     * Mixed precision: "bf16" runs the forward pass under bfloat16 autocast (CPU or CUDA), "fp16" under
+     * float16 autocast with loss scaling (CUDA only). Weights, gradients and the loss stay float32.
+     */
+    precision: z.enum(PRECISIONS).default("fp32"),
     checkpointDir: z.string().optional(),
   })
   .strict();

@@ -2,6 +2,7 @@
 // train + unlabeled reviews (hyperparameter pretrain.epochs > 0; `sentiment train` must then load
 // the unlabeled reviews, which it does for families that ask for them).
 import { pretrainMlm } from "../../train/neural/mlm.ts";
+import { precisionPlan } from "../../train/precision.ts";
 import type { ModelFamily } from "../model.ts";
 import { isModelFile, readModelMetadata } from "../modelFile.ts";
 import type { Architecture } from "../neural/network.ts";
@@ -15,6 +16,8 @@ const architecture: Architecture<TransformerParams> = {
   ...transformerArchitecture,
   async pretrain(torch, net, p, seqs, vocabSize, options): Promise<Record<string, number>> {
     if (p.pretrain.epochs === 0) return {};
+    // Refuse fp16 on the CPU now rather than after pre-training (MLM itself runs in float32).
+    precisionPlan(p.training.precision, net.store.list()[0]?.device ?? "cpu");
     const r = await pretrainMlm(
       torch,
       net as TransformerNetwork,

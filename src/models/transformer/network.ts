@@ -78,7 +78,9 @@ export function buildTransformer(torch: Torch, p: TransformerParams, vocabSize: 
     const q = qkv.select(0, 0);
     const k = qkv.select(0, 1);
     const v = qkv.select(0, 2);
-    const scores = q.matmul(k.transpose(2, 3)).div(Math.sqrt(dh)).maskedFill(keyPad, -1e9); // [B, h, T, T]
+    const raw = q.matmul(k.transpose(2, 3)).div(Math.sqrt(dh)); // [B, h, T, T]
+    // -1e9 overflows float16 (fp16 autocast on CUDA): clamp to the dtype's most negative value.
+    const scores = raw.maskedFill(keyPad, Math.max(-1e9, torch.finfo(raw.dtype).min));
     const attn = torch.dropout(scores.softmax(3), dropout, train);
     const ctx = attn.matmul(v).transpose(1, 2).reshape([B, T, d]); // [B, T, D]
     return layer.out.forward(ctx);

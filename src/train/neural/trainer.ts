@@ -3,12 +3,14 @@
 // keep the best weights -> early stop. Resumable from a checkpoint folder after any epoch.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { GradScaler, GradScalerState } from "../../../packages/torch/src/index.ts";
 import type { FitOptions } from "../../models/model.ts";
 import { type Batch, makeBatches } from "../../models/neural/batching.ts";
 import type { Network } from "../../models/neural/network.ts";
 import type { Torch } from "../../models/neural/torch.ts";
 import { writeFileAtomic } from "../../util/atomic.ts";
 import { UserError } from "../../util/errors.ts";
+import { type Precision, type PrecisionPlan, precisionPlan } from "../precision.ts";
 
 export interface TrainerConfig {
   epochs: number;
@@ -32,6 +34,8 @@ export interface TrainerConfig {
   maxSteps: number;
   /** Folder for resumable checkpoints (weights, optimizer state, loop state); none when undefined. */
   checkpointDir?: string;
+  /** Mixed precision for the training forward pass (fp32 when omitted); validation runs in float32. */
+  precision?: Precision;
 }
 
 export interface LabelledSequences {
@@ -65,6 +69,8 @@ interface LoopState {
   bestEpoch: number;
   badEpochs: number;
   history: EpochStats[];
+  /** Loss scale and growth count (fp16 only). */
+  scaler?: GradScalerState;
 }
 
 /** Logits for many sequences, in input order, with autograd off. */
@@ -119,6 +125,8 @@ export async function trainNetwork(
   if (config.threads > 0) torch.setNumThreads(config.threads);
   torch.manualSeed(config.seed);
   const params = net.store.list();
+  const plan = precisionPlan(config.precision ?? "fp32", params[0]?.device ?? "cpu");
+  const scaler = new torch.GradScaler({ enabled: plan.lossScaling });
   const optimizer = new torch.Optimizer(config.optimizer, params, {
     lr: config.lr,
     weightDecay: config.weightDecay,
@@ -153,6 +161,7 @@ export async function trainNetwork(
         loadWeights(torch, net, join(dir, "last.safetensors"));
         optimizer.loadState(join(dir, "optimizer.pt"));
         best = torch.decodeSafetensors(readFileSync(join(dir, "best.safetensors"))).tensors;
+        if (state.scaler && scaler.enabled) scaler.loadState(state.scaler);
       } catch (err) {
         throw new UserError(
           `cannot resume from ${dir}: ${(err as Error).message} (delete the folder to start over)`,
@@ -183,7 +192,7 @@ export async function trainNetwork(
         if (state.step >= totalSteps) break;
         if (options.signal?.aborted) throw new UserError("training aborted");
         optimizer.setLr(torch.learningRate(state.step, schedule));
-        const { loss, ok } = trainStep(torch, net, optimizer, params, batch, config.clip);
+        const { loss, ok } = trainStep(torch, net, optimizer, params, batch, config.clip, plan, scaler);
         lossSum += loss * batch.size;
         correct += ok;
         seen += batch.size;
@@ -220,6 +229,7 @@ export async function trainNetwork(
         metrics: { val_loss: val.loss, val_acc: val.accuracy, epoch_s: seconds },
       });
       for (const [k, v] of Object.entries(stats)) if (k !== "epoch") options.onMetric?.(k, v, epoch + 1);
+      if (scaler.enabled) options.onMetric?.("loss_scale", scaler.getScale(), epoch + 1);
       if (val.loss < state.bestValLoss) {
         state.bestValLoss = val.loss;
         state.bestEpoch = epoch + 1;
@@ -230,6 +240,7 @@ export async function trainNetwork(
         state.badEpochs++;
       }
       state.epoch++;
+      if (scaler.enabled) state.scaler = scaler.state();
       if (dir) {
         await saveCheckpoint(torch, dir, net, "last.safetensors");
         optimizer.saveState(join(dir, "optimizer.pt"));
@@ -252,23 +263,34 @@ export async function trainNetwork(
   };
 }
 
-/** One optimizer step; returns the batch's mean loss and number of correct predictions. */
-function trainStep(
+/**
+ * One optimizer step; returns the batch's mean loss and number of correct predictions. The forward
+ * pass runs under the plan's autocast, the loss in float32 outside it; with loss scaling the step is
+ * skipped when a gradient is inf/NaN (the scaler then lowers its scale).
+ */
+export function trainStep(
   torch: Torch,
   net: Network,
   optimizer: InstanceType<Torch["Optimizer"]>,
   params: ReturnType<Network["store"]["list"]>,
   batch: Batch,
   clip: number,
+  plan: PrecisionPlan = precisionPlan("fp32", "cpu"),
+  scaler: GradScaler = new torch.GradScaler({ enabled: false }),
 ): { loss: number; ok: number } {
   return torch.tidy(() => {
     optimizer.zeroGrad();
-    const logits = net.forward(batch, true); // [B]
+    const forward = () => net.forward(batch, true);
+    const logits = (plan.autocast ? torch.autocast(plan.autocast, forward) : forward()).to("float32"); // [B]
     const target = torch.tensor(batch.labels!, [batch.size]);
     const loss = torch.bceWithLogits(logits, target);
-    loss.backward();
-    if (clip > 0) torch.clipGradNorm(params, clip);
-    optimizer.step();
+    scaler.scale(loss).backward();
+    if (clip > 0) {
+      scaler.unscale(optimizer);
+      torch.clipGradNorm(params, clip);
+    }
+    scaler.step(optimizer);
+    scaler.update();
     const ok = torch.noGrad(() => logits.gt(0).to("float32").eq(target).sum().item());
     return { loss: loss.item(), ok };
   });
