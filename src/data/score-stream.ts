@@ -2,15 +2,24 @@
 // the prediction columns added — or with an error saying why it could not be scored. Memory holds
 // one batch, so a 1 GB file costs what a small one does. Used by `sentiment predict`.
 import { stringify } from "csv-stringify/sync";
-import { predict, type SentimentModel } from "../models/model.ts";
+import { type Prediction, predict, type SentimentModel } from "../models/model.ts";
 import { type ColumnMapping, DEFAULT_MAX_TEXT_LENGTH, detectColumns, rowText } from "./columns.ts";
 import type { WriteChunk } from "./output.ts";
 import type { TableItem } from "./table.ts";
 
 export type OutputFormat = "csv" | "tsv" | "jsonl" | "text";
 
-/** Columns added to each row, in order. Renamed with a "pred_" prefix when the input already has one. */
-export const PREDICTION_FIELDS = ["label", "p_negative", "p_positive", "confidence", "rating"] as const;
+/**
+ * Columns added to each row, in order — the same for `sentiment predict` and the server's file
+ * scoring. A name the input already has gets one more "pred_" prefix.
+ */
+export const PREDICTION_FIELDS = [
+  "pred_label",
+  "pred_confidence",
+  "pred_p_negative",
+  "pred_p_positive",
+  "pred_rating",
+] as const;
 
 /**
  * Rows per model call. 512 amortises per-call overhead for every family while keeping a batch of
@@ -59,6 +68,17 @@ export function predictionColumnNames(inputColumns: readonly string[]): string[]
     taken.add(out);
     return out;
   });
+}
+
+/** A prediction's values in PREDICTION_FIELDS order, rounded for output. */
+export function predictionValues(p: Prediction): (string | number | null)[] {
+  return [
+    p.label,
+    round(p.confidence, 6),
+    round(p.probabilities.negative, 6),
+    round(p.probabilities.positive, 6),
+    p.rating === null ? null : round(p.rating, 2),
+  ];
 }
 
 function cell(value: unknown): string {
@@ -110,7 +130,7 @@ class Formatter {
     }
     if (this.format === "text") {
       if (!prediction) return `error     row ${p.row}: ${p.error}\n`;
-      const [label, , pPos, , rating] = prediction;
+      const [label, , , pPos, rating] = prediction;
       const r = rating === null ? "" : `  rating ${Number(rating).toFixed(1)}`;
       return `${String(label).padEnd(8)}  p_positive=${Number(pPos).toFixed(3)}${r}  ${preview(p.text ?? "")}\n`;
     }
@@ -165,13 +185,7 @@ export async function scoreStream(options: ScoreStreamOptions): Promise<ScoreSum
         continue;
       }
       const pr = predictions[k++];
-      out += formatter.row(p, [
-        pr.label,
-        round(pr.probabilities.negative, 6),
-        round(pr.probabilities.positive, 6),
-        round(pr.confidence, 6),
-        pr.rating === null ? null : round(pr.rating, 2),
-      ]);
+      out += formatter.row(p, predictionValues(pr));
     }
     summary.scored += scored.length;
     await options.write(out);

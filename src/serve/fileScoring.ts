@@ -11,21 +11,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { type ColumnMapping, detectColumns, rowText } from "../data/columns.ts";
+import { predictionColumnNames, predictionValues } from "../data/score-stream.ts";
 import { readTable, type TableFormat } from "../data/table.ts";
 import { type Prediction, predict, type SentimentModel } from "../models/model.ts";
 import { DataError } from "../util/errors.ts";
 
 export type OutputFormat = "csv" | "tsv" | "jsonl";
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ["csv", "tsv", "jsonl"];
-
-/** Columns added to every row. Prefixed so they never collide with a "label" column of the input. */
-export const PREDICTION_COLUMNS = [
-  "pred_label",
-  "pred_confidence",
-  "pred_p_negative",
-  "pred_p_positive",
-  "pred_rating",
-];
 
 /** Rows scored per model call: large enough to amortise the call, small enough to keep the loop responsive. */
 const BATCH_ROWS = 256;
@@ -58,18 +50,6 @@ export class TooManyRowsError extends DataError {
   }
 }
 
-const round = (x: number) => Math.round(x * 1e6) / 1e6;
-
-function predictionFields(p: Prediction): Record<string, string | number | null> {
-  return {
-    pred_label: p.label,
-    pred_confidence: round(p.confidence),
-    pred_p_negative: round(p.probabilities.negative),
-    pred_p_positive: round(p.probabilities.positive),
-    pred_rating: p.rating === null ? null : Math.round(p.rating * 100) / 100,
-  };
-}
-
 /** A value as one CSV cell: objects as JSON, null/undefined as empty. */
 function cell(v: unknown): string | number | boolean {
   if (v === null || v === undefined) return "";
@@ -92,6 +72,7 @@ export async function scoreTable(
     if (!out.write(s)) await once(out, "drain");
   };
   let columns: string[] | undefined;
+  let added: string[] = [];
   let mapping: ColumnMapping | undefined;
   let rows = 0;
   let batch: { values: Record<string, unknown>; text: string }[] = [];
@@ -106,14 +87,8 @@ export async function scoreTable(
       { textColumn: options.textColumn, labelColumn: false, ratingColumn: false, groupColumn: false },
       options.source,
     );
-    const clash = names.filter((n) => PREDICTION_COLUMNS.includes(n));
-    if (clash.length) {
-      throw new DataError(
-        `${options.source} already has column(s) ${clash.join(", ")}; rename them before scoring`,
-      );
-    }
-    if (options.output !== "jsonl")
-      await write(stringify([[...names, ...PREDICTION_COLUMNS]], { delimiter }));
+    added = predictionColumnNames(names);
+    if (options.output !== "jsonl") await write(stringify([[...names, ...added]], { delimiter }));
   };
 
   const flush = async () => {
@@ -126,14 +101,17 @@ export async function scoreTable(
     let chunk: string;
     if (options.output === "jsonl") {
       chunk = batch
-        .map((r, i) => `${JSON.stringify({ ...r.values, ...predictionFields(predictions[i]) })}\n`)
+        .map((r, i) => {
+          const values = predictionValues(predictions[i]);
+          return `${JSON.stringify({ ...r.values, ...Object.fromEntries(added.map((c, k) => [c, values[k]])) })}\n`;
+        })
         .join("");
     } else {
       const cols = columns as string[];
-      const records = batch.map((r, i) => {
-        const fields = predictionFields(predictions[i]);
-        return [...cols.map((c) => cell(r.values[c])), ...PREDICTION_COLUMNS.map((c) => cell(fields[c]))];
-      });
+      const records = batch.map((r, i) => [
+        ...cols.map((c) => cell(r.values[c])),
+        ...predictionValues(predictions[i]).map(cell),
+      ]);
       chunk = stringify(records, { delimiter });
     }
     await write(chunk);

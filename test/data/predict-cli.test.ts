@@ -21,11 +21,11 @@ describe("sentiment predict (bundled model)", () => {
       .trimEnd()
       .split("\n")
       .map((l) => JSON.parse(l));
-    expect(out.map((o) => o.label)).toEqual(["positive", "negative"]);
+    expect(out.map((o) => o.pred_label)).toEqual(["positive", "negative"]);
     for (const o of out) {
-      expect(o.p_negative + o.p_positive).toBeCloseTo(1, 5);
-      expect(o.confidence).toBe(Math.max(o.p_negative, o.p_positive));
-      expect(o.rating === null || (o.rating >= 1 && o.rating <= 10)).toBe(true);
+      expect(o.pred_p_negative + o.pred_p_positive).toBeCloseTo(1, 5);
+      expect(o.pred_confidence).toBe(Math.max(o.pred_p_negative, o.pred_p_positive));
+      expect(o.pred_rating === null || (o.pred_rating >= 1 && o.pred_rating <= 10)).toBe(true);
     }
     expect(out[0].text).toBe(POSITIVE);
   });
@@ -64,7 +64,7 @@ describe("sentiment predict (bundled model)", () => {
       .trimEnd()
       .split("\n")
       .map((l) => JSON.parse(l));
-    expect(out[0].label).toBe("positive");
+    expect(out[0].pred_label).toBe("positive");
     expect(out[1]).toEqual({ error: expect.stringMatching(/^row 2: invalid JSON/) });
     expect(r.stderr).toMatch(/row 2: invalid JSON/);
   });

@@ -50,19 +50,19 @@ describe("scoreStream", () => {
       "review",
       "label",
       "pred_label",
-      "p_negative",
-      "p_positive",
-      "confidence",
-      "rating",
+      "pred_confidence",
+      "pred_p_negative",
+      "pred_p_positive",
+      "pred_rating",
       "error",
     ]);
     expect(rows.map((r) => r.id)).toEqual(["1", "2", "3", "4"]);
     expect(rows[0]).toMatchObject({ label: "positive", pred_label: "positive", error: "" });
-    expect(Number(rows[0].p_positive)).toBeCloseTo(1 / (1 + Math.exp(-2)), 6);
-    expect(Number(rows[0].p_negative) + Number(rows[0].p_positive)).toBeCloseTo(1, 6);
+    expect(Number(rows[0].pred_p_positive)).toBeCloseTo(1 / (1 + Math.exp(-2)), 6);
+    expect(Number(rows[0].pred_p_negative) + Number(rows[0].pred_p_positive)).toBeCloseTo(1, 6);
     expect(rows[1]).toMatchObject({
       pred_label: "",
-      p_positive: "",
+      pred_p_positive: "",
       error: 'row 3: empty text (column "review")',
     });
     expect(rows[2].pred_label).toBe("negative");
@@ -79,10 +79,15 @@ describe("scoreStream", () => {
       .split("\n")
       .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatchObject({ text: "Superb", n: 1, label: "positive", rating: expect.any(Number) });
+    expect(lines[0]).toMatchObject({
+      text: "Superb",
+      n: 1,
+      pred_label: "positive",
+      pred_rating: expect.any(Number),
+    });
     expect(lines[1]).toEqual({ text: "", error: 'row 2: empty text (column "text")' });
     expect(lines[2].error).toMatch(/row 3: invalid JSON/);
-    expect(lines[3]).toMatchObject({ n: { a: 1 }, label: "negative" });
+    expect(lines[3]).toMatchObject({ n: { a: 1 }, pred_label: "negative" });
     expect(summary.failed).toBe(2);
   });
 
@@ -112,12 +117,12 @@ describe("scoreStream", () => {
   });
 
   it("renames prediction columns that the input already has", () => {
-    expect(predictionColumnNames(["label", "pred_label", "rating"])).toEqual([
+    expect(predictionColumnNames(["label", "pred_label", "pred_rating", "pred_pred_rating"])).toEqual([
       "pred_pred_label",
-      "p_negative",
-      "p_positive",
-      "confidence",
-      "pred_rating",
+      "pred_confidence",
+      "pred_p_negative",
+      "pred_p_positive",
+      "pred_pred_pred_rating",
     ]);
   });
 

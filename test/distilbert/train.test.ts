@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Review } from "../../src/data/types.ts";
 import { DistilBertModel } from "../../src/models/distilbert/index.ts";
-import { type Example, GroupedAdamW, trainStep } from "../../src/models/distilbert/train.ts";
+import { type Example, GroupedAdamW, stepPrecision, trainStep } from "../../src/models/distilbert/train.ts";
 import { loadModel } from "../../src/models/registry.ts";
 import { UserError } from "../../src/util/errors.ts";
 import { FIXTURE_DIR } from "../hf/fixture.ts";
@@ -186,12 +186,78 @@ describe.skipIf(!hasTorch)(`two-phase fine-tuning${torchSkipReason ? ` (${torchS
     );
   });
 
-  it("clear errors: no init, unknown hyperparameter, mixed precision on CPU", async () => {
+  it("clear errors: no init, unknown hyperparameter, fp16 on CPU", async () => {
     await expect(new DistilBertModel().fit({ train: reviews, validation: [] })).rejects.toThrow(/--init/);
     expect(() => new DistilBertModel({ learningRate: 1 })).toThrow(UserError);
     expect(() => new DistilBertModel({ learningRate: 1 })).toThrow(/valid: .*phase2Lr/);
-    await expect(
-      new DistilBertModel({ init: FIXTURE_DIR, precision: "bf16" }).fit({ train: reviews, validation: [] }),
-    ).rejects.toThrow(/CUDA/);
+    const fp16 = new DistilBertModel({ init: FIXTURE_DIR, precision: "fp16" });
+    const err = await fp16.fit({ train: reviews, validation: [] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toMatch(/fp16.*CUDA build of libtorch and a GPU.*"bf16"/);
+    await fp16.dispose();
+  });
+
+  it("bf16: a fine-tuning step runs under CPU autocast, the loss falls, weights and gradients stay float32", async () => {
+    const m = await DistilBertModel.load(FIXTURE_DIR);
+    const plain = await DistilBertModel.load(FIXTURE_DIR);
+    try {
+      const names = m.network.trainableNames(2);
+      const losses: number[][] = [];
+      for (const [model, precision] of [
+        [m, "bf16"],
+        [plain, "fp32"],
+      ] as const) {
+        model.network.setTrainable(names);
+        const opt = new GroupedAdamW(model.network, names, 3e-3, 0);
+        const amp = stepPrecision(model.network, precision);
+        expect(amp.scaler.enabled).toBe(false); // bfloat16 has float32's range: no loss scaling
+        losses.push(
+          Array.from({ length: 8 }, () =>
+            trainStep(model.network, opt, examples, model.encoder.padId, 1, amp),
+          ),
+        );
+        opt.dispose();
+      }
+      const [bf16, fp32] = losses;
+      expect(bf16[7]).toBeLessThan(bf16[0] * 0.5);
+      expect(bf16[0]).not.toBe(fp32[0]); // the forward pass really ran in bfloat16
+      expect(Math.abs(bf16[0] - fp32[0])).toBeLessThan(0.05);
+      for (const t of m.network.params.values()) expect(t.dtype).toBe("float32");
+    } finally {
+      await m.dispose();
+      await plain.dispose();
+    }
+  });
+
+  it("bf16: padding stays masked (bfloat16's own minimum fills the scores)", async () => {
+    const { autocast, noGrad, tidy } = await import("../../packages/torch/src/index.ts");
+    const { batchTensors } = await import("../../src/models/distilbert/network.ts");
+    const rows = examples.slice(0, 3).map((e) => e.ids);
+    const logits = (batch: number[][]) =>
+      noGrad(() =>
+        tidy(() => {
+          const { ids, mask } = batchTensors(batch, base.encoder.padId);
+          return autocast({ device: "cpu", dtype: "bfloat16" }, () =>
+            base.network.forward(ids, mask, false),
+          ).toFloat32Array();
+        }),
+      );
+    const shortest = rows.reduce((a, b) => (a.length <= b.length ? a : b));
+    const alone = logits([shortest]);
+    const padded = logits([shortest, ...rows.filter((r) => r !== shortest)]);
+    expect(rows.some((r) => r.length > shortest.length)).toBe(true);
+    expect(Math.abs(padded[0] - alone[0])).toBeLessThan(0.05);
+    expect(Math.abs(padded[1] - alone[1])).toBeLessThan(0.05);
+  });
+
+  it("fit with precision bf16 runs both phases and records the precision in metadata and model card", async () => {
+    const m = new DistilBertModel({ init: FIXTURE_DIR, batchSize: 4, phase2Lr: 1e-3, precision: "bf16" });
+    const metrics = await m.fit({ train: reviews, validation: reviews });
+    expect(metrics.epochs).toBe(3);
+    expect(m.metadata().hyperparameters.precision).toBe("bf16");
+    const dir = join(tmp, "bf16");
+    await m.save(dir);
+    expect(readFileSync(join(dir, "README.md"), "utf8")).toMatch(/precision bf16/);
+    await m.dispose();
   });
 });

@@ -39,7 +39,7 @@ describe("ModelHolder", () => {
       ...source,
       load: async () => (await loadRecorded(source, entry, log, "second")).model,
     };
-    await holder.swap(secondSource as DirectoryModelSource, entry);
+    await holder.swap(secondSource as unknown as DirectoryModelSource, entry);
     expect(log).toEqual([]); // the first model is still serving a request
     release();
     const [p] = await inFlight;

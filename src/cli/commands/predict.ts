@@ -185,8 +185,9 @@ export function register(program: Command): void {
     .addHelpText(
       "after",
       `
-Output: every input column plus label, p_negative, p_positive, confidence, rating (a column the
-input already has gets a "pred_" prefix), and an error column (CSV/TSV) or "error" field (JSONL)
+Output: every input column plus pred_label, pred_confidence, pred_p_negative, pred_p_positive,
+pred_rating (the same columns as the server's file scoring; a name the input already has gets one
+more "pred_" prefix), and an error column (CSV/TSV) or "error" field (JSONL)
 for rows that could not be scored. Rows are never dropped: bad rows stay in the output, in order.
 
 Exit codes: 0 every row scored; 3 some rows could not be scored (listed on stderr, marked in the

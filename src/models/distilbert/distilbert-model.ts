@@ -20,7 +20,7 @@ import { toRawConfig } from "./config.ts";
 import { modelCard } from "./model-card.ts";
 import { batchTensors, DistilBertNetwork } from "./network.ts";
 import { type DistilBertParams, parseDistilBertParams } from "./params.ts";
-import { type EpochRecord, type Example, fineTune, shuffled } from "./train.ts";
+import { type EpochRecord, type Example, fineTune, shuffled, stepPrecision } from "./train.ts";
 
 export const DISTILBERT_FORMAT_VERSION = 1;
 const BINARY_LABELS = ["NEGATIVE", "POSITIVE"];
@@ -133,11 +133,6 @@ export class DistilBertModel implements SentimentModel {
 
   async fit(data: FitData, options: FitOptions = {}): Promise<Record<string, number>> {
     const p = this.params;
-    if (p.precision !== "fp32") {
-      throw new UserError(
-        `precision=${p.precision} needs a CUDA build of libtorch with autocast and a gradient scaler; this build (libtorch ${libtorchVersion()}) runs fp32 on CPU only`,
-      );
-    }
     if (p.threads) setNumThreads(p.threads);
     if (!this.#state) {
       if (!p.init)
@@ -148,6 +143,8 @@ export class DistilBertModel implements SentimentModel {
       this.#state = DistilBertModel.#fromFiles(files, p, false);
     }
     const state = this.#state;
+    // Refuse fp16 on the CPU before tokenising (fineTune checks again for direct callers).
+    stepPrecision(state.network, p.precision);
     // A seeded random subset: readers return reviews grouped by class, so a prefix could be one-sided.
     const train = p.maxTrainExamples
       ? shuffled(data.train.length, options.seed ?? p.seed)

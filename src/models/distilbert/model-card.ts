@@ -32,7 +32,7 @@ export function modelCard(meta: ModelMetadata, history: readonly EpochRecord[]):
     "",
     `- Phase 1: ${r.phase1.trains}, encoder frozen — ${r.phase1.epochs} epoch(s) at lr ${r.phase1.lr}.`,
     `- Phase 2: ${r.phase2.trains} — ${r.phase2.epochs} epoch(s) at lr ${r.phase2.lr}.`,
-    `- ${r.optimizer}; batch ${fmt(meta.hyperparameters.batchSize)}; seed ${fmt(meta.hyperparameters.seed)}.`,
+    `- ${r.optimizer}; batch ${fmt(meta.hyperparameters.batchSize)}; seed ${fmt(meta.hyperparameters.seed)}; precision ${fmt(meta.hyperparameters.precision ?? "fp32")}.`,
     `- Input: ${r.maxLength} tokens per review, long reviews by "${r.longText}".`,
     `- Training reviews: ${r.trainExamples ?? "n/a"}${meta.dataSha256 ? ` (data sha256 ${meta.dataSha256.slice(0, 16)}…)` : ""}; the best epoch on the validation split was kept.`,
     "",

@@ -6,6 +6,7 @@ import {
   arange,
   dropout,
   embedding,
+  finfo,
   keep,
   layerNorm,
   linear,
@@ -21,8 +22,6 @@ import type { DistilBertConfig } from "./config.ts";
 
 /** HF DistilBERT builds its LayerNorms with eps=1e-12 (modeling_distilbert.py). */
 const LN_EPS = 1e-12;
-/** What HF fills masked attention scores with: torch.finfo(float32).min. */
-const MASK_VALUE = -3.4028234663852886e38;
 const ENCODER = "distilbert.";
 
 interface Block {
@@ -176,7 +175,10 @@ export class DistilBertNetwork {
       const q = heads(linear(x, ...blk.q)).div(Math.sqrt(dh));
       const k = heads(linear(x, ...blk.k));
       const v = heads(linear(x, ...blk.v));
-      let w = q.matmul(k.transpose(2, 3)).maskedFill(masked, MASK_VALUE).softmax(-1); // [B, H, T, T]
+      // HF fills masked scores with torch.finfo(scores.dtype).min: float32's, or bfloat16's/float16's
+      // under autocast (float32's minimum overflows both).
+      const scores = q.matmul(k.transpose(2, 3)); // [B, H, T, T]
+      let w = scores.maskedFill(masked, finfo(scores.dtype).min).softmax(-1);
       w = dropout(w, c.attentionDropout, train);
       const ctx = w.matmul(v).transpose(1, 2).contiguous().reshape([b, t, c.dim]); // [B, T, D]
       const sa = layerNorm(linear(ctx, ...blk.out).add(x), [c.dim], ...blk.saNorm, LN_EPS);

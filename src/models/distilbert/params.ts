@@ -39,7 +39,10 @@ export const DistilBertParamsSchema = z
     seed: z.coerce.number().int().default(42),
     /** libtorch intra-op threads (default: libtorch's own choice). */
     threads: z.coerce.number().int().min(1).max(256).optional(),
-    /** Mixed precision needs CUDA; on CPU only fp32 runs. */
+    /**
+     * Mixed precision of the training forward pass: "bf16" = bfloat16 autocast (CPU or CUDA), "fp16" =
+     * float16 autocast + loss scaling (CUDA only). Weights, gradients and the loss stay float32.
+     */
     precision: z.enum(["fp32", "fp16", "bf16"]).default("fp32"),
     /** Folder for per-epoch training state; an interrupted run with the same folder resumes. */
     checkpointDir: z.string().min(1).optional(),

@@ -6,10 +6,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import {
+  autocast,
   clipGradNorm,
   crossEntropy,
   decodeSafetensors,
   encodeSafetensors,
+  GradScaler,
+  type GradScalerState,
   learningRate,
   manualSeed,
   noGrad,
@@ -19,6 +22,7 @@ import {
   tensor,
   tidy,
 } from "../../../packages/torch/src/index.ts";
+import { type PrecisionPlan, precisionPlan } from "../../train/precision.ts";
 import { writeFileAtomic } from "../../util/atomic.ts";
 import { ModelFileError, UserError } from "../../util/errors.ts";
 import type { FitOptions } from "../model.ts";
@@ -83,13 +87,39 @@ export class GroupedAdamW {
   }
 }
 
-/** One optimisation step on one batch; returns the loss before the step. */
+/** Mixed precision of a training step: the forward pass's autocast region and the loss scaler. */
+export interface StepPrecision {
+  plan: PrecisionPlan;
+  scaler: GradScaler;
+}
+
+const FP32: StepPrecision = {
+  plan: precisionPlan("fp32", "cpu"),
+  scaler: new GradScaler({ enabled: false }),
+};
+
+/** The training precision for `network` (on its device). @throws UserError for fp16 on the CPU. */
+export function stepPrecision(
+  network: DistilBertNetwork,
+  precision: DistilBertParams["precision"],
+): StepPrecision {
+  const first = network.params.values().next().value;
+  const plan = precisionPlan(precision, first?.device ?? "cpu");
+  return { plan, scaler: new GradScaler({ enabled: plan.lossScaling }) };
+}
+
+/**
+ * One optimisation step on one batch; returns the loss before the step. The forward pass runs under
+ * `amp`'s autocast region and the cross-entropy in float32 outside it; with loss scaling (fp16) a
+ * step whose gradients hold inf/NaN is skipped and the scale lowered.
+ */
 export function trainStep(
   network: DistilBertNetwork,
   opt: GroupedAdamW,
   batch: readonly Example[],
   padId: number,
   clipNorm: number,
+  amp: StepPrecision = FP32,
 ): number {
   return tidy(() => {
     opt.zeroGrad();
@@ -102,13 +132,22 @@ export function trainStep(
       [batch.length],
       "int64",
     );
-    const loss = crossEntropy(network.forward(ids, mask, true), labels);
+    const forward = () => network.forward(ids, mask, true);
+    const logits = amp.plan.autocast ? autocast(amp.plan.autocast, forward) : forward();
+    const loss = crossEntropy(logits.to("float32"), labels);
     const value = loss.item();
-    if (!Number.isFinite(value))
-      throw new UserError(`training diverged: loss is ${value}; lower the learning rate`);
-    loss.backward();
-    if (clipNorm > 0) clipGradNorm(opt.params, clipNorm);
-    opt.step();
+    if (!Number.isFinite(value)) {
+      const hint =
+        amp.plan.precision === "fp16" ? " or train in bf16/fp32 (float16 activations overflow)" : "";
+      throw new UserError(`training diverged: loss is ${value}; lower the learning rate${hint}`);
+    }
+    amp.scaler.scale(loss).backward();
+    if (clipNorm > 0) {
+      amp.scaler.unscale(opt);
+      clipGradNorm(opt.params, clipNorm);
+    }
+    amp.scaler.step(opt);
+    amp.scaler.update();
     return value;
   });
 }
@@ -178,6 +217,8 @@ interface RunState {
   weightsFile: string;
   bestFile?: string;
   optimizerFiles: string[];
+  /** Loss scale and growth count (fp16 only). */
+  scaler?: GradScalerState;
 }
 
 function readRunState(dir: string, signature: string): RunState | undefined {
@@ -227,6 +268,7 @@ export async function fineTune(
   ];
   const signature = JSON.stringify({ ...p, checkpointDir: undefined, trainSize: data.train.length });
   const seed = options.seed ?? p.seed;
+  const amp = stepPrecision(network, p.precision);
   manualSeed(seed);
   const stepsPerEpoch = Math.ceil(data.train.length / p.batchSize);
   if (stepsPerEpoch === 0) throw new UserError("no training examples");
@@ -243,6 +285,7 @@ export async function fineTune(
     loadSnapshot(network, join(p.checkpointDir!, state.weightsFile));
     if (state.bestFile)
       bestWeights = decodeSafetensors(readFileSync(join(p.checkpointDir!, state.bestFile))).tensors;
+    if (state.scaler && amp.scaler.enabled) amp.scaler.loadState(state.scaler);
   }
 
   for (const ph of phases) {
@@ -273,7 +316,7 @@ export async function fineTune(
           const step = epoch * stepsPerEpoch + s;
           opt.setLr(learningRate(step, schedule));
           const batch = order.slice(s * p.batchSize, (s + 1) * p.batchSize).map((i) => data.train[i]);
-          const loss = trainStep(network, opt, batch, data.padId, p.clipNorm);
+          const loss = trainStep(network, opt, batch, data.padId, p.clipNorm, amp);
           lossSum += loss;
           const globalStep = (ph.phase === 2 ? phases[0].epochs * stepsPerEpoch : 0) + step;
           options.onMetric?.("train_loss", loss, globalStep);
@@ -300,6 +343,7 @@ export async function fineTune(
         const step = (ph.phase === 2 ? phases[0].epochs * stepsPerEpoch : 0) + (epoch + 1) * stepsPerEpoch;
         options.onMetric?.("val_accuracy", val.accuracy, step);
         options.onMetric?.("val_loss", val.loss, step);
+        if (amp.scaler.enabled) options.onMetric?.("loss_scale", amp.scaler.getScale(), step);
         options.onProgress?.({
           phase: label,
           done: stepsPerEpoch,
@@ -318,6 +362,7 @@ export async function fineTune(
             phase: ph.phase,
             epochsDone: epoch + 1,
             history,
+            scaler: amp.scaler.enabled ? amp.scaler.state() : undefined,
           });
       }
     } finally {
@@ -344,7 +389,7 @@ async function saveRunState(
   bestWeights: Map<string, SafeTensor> | undefined,
   improved: boolean,
   previous: RunState | undefined,
-  s: Pick<RunState, "signature" | "phase" | "epochsDone" | "history">,
+  s: Pick<RunState, "signature" | "phase" | "epochsDone" | "history" | "scaler">,
 ): Promise<RunState> {
   // Files are named per epoch and state.json (written last, atomically) points at them, so a crash
   // while saving leaves the previous, complete checkpoint in force.

@@ -101,7 +101,8 @@ export async function fileRoutes(app: FastifyInstance, ctx: ServeContext): Promi
           'Upload as multipart/form-data (field "file") or as the raw body with Content-Type text/csv, ' +
           "text/tab-separated-values or application/x-ndjson. The text column is found by name (text, review, " +
           "content, ...) or given as ?textColumn=. The response is the input rows with pred_label, " +
-          "pred_confidence, pred_p_negative, pred_p_positive and pred_rating added, as CSV/TSV/JSONL " +
+          "pred_confidence, pred_p_negative, pred_p_positive and pred_rating added (a name the input " +
+          "already has gets one more pred_ prefix), as CSV/TSV/JSONL " +
           `(?output=, default: the input's format). At most ${config.maxFileRows} rows and ` +
           `${config.maxFileBytes} bytes; every row must have a text, or the whole file is rejected with the ` +
           "bad rows listed. Gzipped uploads (.gz) are accepted.",
