@@ -19,12 +19,13 @@ function convParameters(net: Net): number {
 export const cnnArchitecture: Architecture<CnnParams> = {
   describe(p, vocabSize) {
     return {
-      architecture: `Embedding(${vocabSize}, ${p.net.embeddingDim}) -> Dropout(${p.net.dropout}) -> [${p.net.kernels.map((k) => `Conv1d(${p.net.embeddingDim}, ${p.net.filters}, ${k}) -> ReLU -> max over time`).join(", ")}] -> Dropout(${p.net.dropout}) -> Linear(${pooledSize(p.net)}, 1)`,
+      architecture: `Embedding(${vocabSize}, ${p.net.embeddingDim}) -> Dropout(${p.net.embeddingDropout}) -> [${p.net.kernels.map((k) => `Conv1d(${p.net.embeddingDim}, ${p.net.filters}, ${k}) -> ReLU -> max over time`).join(", ")}] -> Dropout(${p.net.dropout}) -> Linear(${pooledSize(p.net)}, 1)`,
       vocabSize,
       embeddingDim: p.net.embeddingDim,
       kernels: p.net.kernels,
       filters: p.net.filters,
       dropout: p.net.dropout,
+      embeddingDropout: p.net.embeddingDropout,
       vectors: p.vectors ?? null,
       freezeEmbeddings: p.freezeEmbeddings,
       maxLength: p.text.maxLength,
@@ -66,7 +67,7 @@ export function buildCnn(torch: Torch, p: CnnParams, vocabSize: number, pretrain
     store,
     forward(batch, train) {
       const ids = torch.tensor(batch.ids, [batch.size, batch.time], "int64");
-      const x = torch.dropout(embedding.forward(ids), p.net.dropout, train).transpose(1, 2); // [B, E, T]
+      const x = torch.dropout(embedding.forward(ids), p.net.embeddingDropout, train).transpose(1, 2); // [B, E, T]
       const pooled = convs.map((conv) => {
         // Even widths give T+1 outputs; keep the first T so the padding mask lines up.
         const y = conv.forward(x).relu().narrow(2, 0, batch.time); // [B, F, T]

@@ -10,8 +10,10 @@ export const CnnNetSchema = z
     /** One convolution per kernel width (in tokens), each with `filters` output channels. */
     kernels: z.array(z.number().int().min(1).max(15)).min(1).default([3, 5]),
     filters: z.number().int().min(1).default(100),
-    /** Dropout on the embeddings and on the pooled features. */
+    /** Dropout on the pooled features (before the output layer). */
     dropout: z.number().min(0).max(0.95).default(0.5),
+    /** Dropout on the word embeddings (breaks up the n-grams the filters look for, so kept low). */
+    embeddingDropout: z.number().min(0).max(0.95).default(0),
   })
   .strict();
 
