@@ -1,7 +1,6 @@
 // The BiLSTM family: the reference specification and a fast CPU variant (see params.ts).
 import type { ModelFamily } from "../model.ts";
-import { isModelFile, readModelMetadata } from "../modelFile.ts";
-import { type NeuralFamilySpec, NeuralModel } from "../neural/neural-model.ts";
+import { type NeuralFamilySpec, neuralFamily } from "../neural/neural-model.ts";
 import { bilstmArchitecture } from "./network.ts";
 import { type BilstmParams, parseBilstmParams } from "./params.ts";
 
@@ -13,11 +12,7 @@ export const bilstmSpec: NeuralFamilySpec<BilstmParams> = {
   architecture: bilstmArchitecture,
 };
 
-export const family: ModelFamily = {
-  family: FAMILY,
-  description: "Bidirectional LSTM on word embeddings (libtorch); reference spec or fast CPU variant",
-  create: (hyperparameters) => new NeuralModel(bilstmSpec, hyperparameters),
-  load: (path) => NeuralModel.load(bilstmSpec, path),
-  fromContents: (contents, source) => NeuralModel.fromContents(bilstmSpec, contents, source),
-  canLoad: async (path) => isModelFile(path) && readModelMetadata(path).family === FAMILY,
-};
+export const family: ModelFamily = neuralFamily(
+  bilstmSpec,
+  "Bidirectional LSTM on word embeddings (libtorch); reference spec or fast CPU variant",
+);

@@ -1,7 +1,6 @@
 // The word-CNN family: fast convolutional classifier over whole reviews, random or word-vector start.
 import type { ModelFamily } from "../model.ts";
-import { isModelFile, readModelMetadata } from "../modelFile.ts";
-import { type NeuralFamilySpec, NeuralModel } from "../neural/neural-model.ts";
+import { type NeuralFamilySpec, neuralFamily } from "../neural/neural-model.ts";
 import { cnnArchitecture } from "./network.ts";
 import { type CnnParams, parseCnnParams } from "./params.ts";
 
@@ -13,11 +12,7 @@ export const cnnSpec: NeuralFamilySpec<CnnParams> = {
   architecture: cnnArchitecture,
 };
 
-export const family: ModelFamily = {
-  family: FAMILY,
-  description: "Word CNN (parallel convolutions, max over time; libtorch), random or word-vector start",
-  create: (hyperparameters) => new NeuralModel(cnnSpec, hyperparameters),
-  load: (path) => NeuralModel.load(cnnSpec, path),
-  fromContents: (contents, source) => NeuralModel.fromContents(cnnSpec, contents, source),
-  canLoad: async (path) => isModelFile(path) && readModelMetadata(path).family === FAMILY,
-};
+export const family: ModelFamily = neuralFamily(
+  cnnSpec,
+  "Word CNN (parallel convolutions, max over time; libtorch), random or word-vector start",
+);

@@ -3,9 +3,8 @@
 import { bilstmArchitecture, buildBilstm } from "../bilstm/network.ts";
 import type { BilstmParams } from "../bilstm/params.ts";
 import type { ModelFamily } from "../model.ts";
-import { isModelFile, readModelMetadata } from "../modelFile.ts";
 import type { Architecture } from "../neural/network.ts";
-import { type NeuralFamilySpec, NeuralModel } from "../neural/neural-model.ts";
+import { type NeuralFamilySpec, neuralFamily } from "../neural/neural-model.ts";
 import { pretrainedEmbedding } from "../neural/pretrained.ts";
 import { type LstmParams, parseLstmParams } from "./params.ts";
 
@@ -42,12 +41,7 @@ export const lstmSpec: NeuralFamilySpec<LstmParams> = {
   architecture: lstmArchitecture,
 };
 
-export const family: ModelFamily = {
-  family: FAMILY,
-  description:
-    "BiLSTM on pretrained word vectors (GloVe/word2vec text files; libtorch), frozen or fine-tuned",
-  create: (hyperparameters) => new NeuralModel(lstmSpec, hyperparameters),
-  load: (path) => NeuralModel.load(lstmSpec, path),
-  fromContents: (contents, source) => NeuralModel.fromContents(lstmSpec, contents, source),
-  canLoad: async (path) => isModelFile(path) && readModelMetadata(path).family === FAMILY,
-};
+export const family: ModelFamily = neuralFamily(
+  lstmSpec,
+  "BiLSTM on pretrained word vectors (GloVe/word2vec text files; libtorch), frozen or fine-tuned",
+);

@@ -7,8 +7,21 @@ import { tokenize, tokenizeWithOffsets } from "../../text/preprocess.ts";
 import { predictLogits, trainNetwork } from "../../train/neural/trainer.ts";
 import { ModelFileError, UserError } from "../../util/errors.ts";
 import { fitPlatt, IDENTITY_PLATT, type Platt, sigmoid } from "../calibration.ts";
-import type { Explanation, FitData, FitOptions, ModelMetadata, StackableModel } from "../model.ts";
-import { type ModelFileContents, readModelFile, writeModelFile } from "../modelFile.ts";
+import type {
+  Explanation,
+  FitData,
+  FitOptions,
+  ModelFamily,
+  ModelMetadata,
+  StackableModel,
+} from "../model.ts";
+import {
+  isModelFile,
+  type ModelFileContents,
+  readModelFile,
+  readModelMetadata,
+  writeModelFile,
+} from "../modelFile.ts";
 import { makeBatch } from "./batching.ts";
 import type { Architecture, Network } from "./network.ts";
 import type { NeuralParams } from "./params.ts";
@@ -284,4 +297,19 @@ export class NeuralModel<P extends NeuralParams> implements StackableModel {
     this.#fitted?.net.store.dispose();
     this.#fitted = undefined;
   }
+}
+
+/** The registry entry of a neural family: every neural family is a NeuralModel over its spec. */
+export function neuralFamily<P extends NeuralParams>(
+  spec: NeuralFamilySpec<P>,
+  description: string,
+): ModelFamily {
+  return {
+    family: spec.family,
+    description,
+    create: (hyperparameters) => new NeuralModel(spec, hyperparameters),
+    load: (path) => NeuralModel.load(spec, path),
+    fromContents: (contents, source) => NeuralModel.fromContents(spec, contents, source),
+    canLoad: async (path) => isModelFile(path) && readModelMetadata(path).family === spec.family,
+  };
 }

@@ -4,9 +4,8 @@
 import { pretrainMlm } from "../../train/neural/mlm.ts";
 import { precisionPlan } from "../../train/precision.ts";
 import type { ModelFamily } from "../model.ts";
-import { isModelFile, readModelMetadata } from "../modelFile.ts";
 import type { Architecture } from "../neural/network.ts";
-import { type NeuralFamilySpec, NeuralModel } from "../neural/neural-model.ts";
+import { type NeuralFamilySpec, neuralFamily } from "../neural/neural-model.ts";
 import { type TransformerNetwork, transformerArchitecture } from "./network.ts";
 import { parseTransformerParams, type TransformerParams } from "./params.ts";
 
@@ -41,12 +40,7 @@ export const transformerSpec: NeuralFamilySpec<TransformerParams> = {
   architecture,
 };
 
-export const family: ModelFamily = {
-  family: FAMILY,
-  description:
-    "Transformer encoder classifier from scratch (pre-LN, masked attention; optional MLM pre-training; libtorch)",
-  create: (hyperparameters) => new NeuralModel(transformerSpec, hyperparameters),
-  load: (path) => NeuralModel.load(transformerSpec, path),
-  fromContents: (contents, source) => NeuralModel.fromContents(transformerSpec, contents, source),
-  canLoad: async (path) => isModelFile(path) && readModelMetadata(path).family === FAMILY,
-};
+export const family: ModelFamily = neuralFamily(
+  transformerSpec,
+  "Transformer encoder classifier from scratch (pre-LN, masked attention; optional MLM pre-training; libtorch)",
+);
