@@ -59,6 +59,7 @@ export function buildCnn(torch: Torch, p: CnnParams, vocabSize: number, pretrain
   const store = new torch.ParameterStore();
   const embedding = new torch.Embedding(store, "embedding", vocabSize, p.net.embeddingDim, PAD_ID);
   if (pretrained) embedding.weight.copy_(pretrained);
+  else torch.noGrad(() => embedding.weight.mul_(p.net.embeddingInitStd));
   const convs = p.net.kernels.map(
     (k, i) => new torch.Conv1d(store, `convs.${i}`, p.net.embeddingDim, p.net.filters, k, Math.floor(k / 2)),
   );
