@@ -23,11 +23,16 @@ function formatMetrics(metrics?: Record<string, number>): string {
 export function createProgress(mode: OutputMode = {}, stream: NodeJS.WriteStream = process.stderr): Progress {
   if (mode.quiet || mode.json) return { update() {}, stop() {} };
   if (!stream.isTTY) {
-    // Non-interactive: report each phase once when it starts and once when it completes.
+    // Non-interactive: one line per phase when it completes, with its time and final metrics.
     let lastPhase = "";
+    let lastMetrics: Record<string, number> | undefined;
     let since = performance.now();
     const finish = () => {
-      if (lastPhase) stream.write(`[${lastPhase}] ${((performance.now() - since) / 1000).toFixed(1)} s\n`);
+      if (!lastPhase) return;
+      const metrics = formatMetrics(lastMetrics);
+      stream.write(
+        `[${lastPhase}] ${((performance.now() - since) / 1000).toFixed(1)} s${metrics ? ` ${metrics}` : ""}\n`,
+      );
     };
     return {
       update(e) {
@@ -36,6 +41,7 @@ export function createProgress(mode: OutputMode = {}, stream: NodeJS.WriteStream
           lastPhase = e.phase;
           since = performance.now();
         }
+        lastMetrics = e.metrics;
       },
       stop: finish,
     };

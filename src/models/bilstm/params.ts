@@ -24,6 +24,11 @@ export const BilstmNetSchema = z
      * padded over length-bucketed batches, where little padding is left, and pools with a mask.
      */
     packed: z.boolean().default(true),
+    /**
+     * Std of the random embedding start: 1 is PyTorch's N(0, 1) (the reference); smaller starts let
+     * Adam's ~1e-3 steps move the embeddings much sooner (the word CNN: 84.3% -> 88.1% validation).
+     */
+    embeddingInitStd: z.number().positive().default(1),
   })
   .strict();
 
