@@ -6,13 +6,18 @@
 //
 //   npm run bench:neural -- [--models bilstm-fast,lstm-glove,transformer] [--threads 1]
 //                           [--step-only | --skip-step | --render] [--step-steps 2] [--data <archive>]
+//   npm run bench:neural -- --models <name> --model-file <trained.sentiment> --skip-step
+//                           (score a model trained by `sentiment train` with that configuration)
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { readImdb } from "../src/data/imdb.ts";
 import { resolveDataPath } from "../src/data/paths.ts";
+import "../src/models/families.ts";
+import type { SentimentModel } from "../src/models/model.ts";
 import { deepMerge } from "../src/models/neural/merge.ts";
+import { loadModel } from "../src/models/registry.ts";
 import { trainModel } from "../src/train/train.ts";
 import { referenceStepTime } from "./neural-step.ts";
 
@@ -43,6 +48,10 @@ const { values } = parseArgs({
     "step-steps": { type: "string", default: "2" },
     data: { type: "string" },
     params: { type: "string" },
+    /** Score this saved model as configuration --models <name> instead of training one. */
+    "model-file": { type: "string" },
+    /** Free text stored with the result and printed under it (e.g. how the run was made). */
+    note: { type: "string" },
   },
 });
 const threads = Number(values.threads);
@@ -104,25 +113,41 @@ async function trainAndTest(name: string): Promise<void> {
   const modelFile = join(ROOT, "scratch/neural", `${name}.sentiment`);
   await result.model.save(modelFile);
   log(`${name}: trained in ${result.seconds.toFixed(0)} s; scoring IMDb test once`);
+  await testAndRecord(name, config.family, result.model, result.metrics, result.seconds);
+}
+
+/**
+ * Score IMDb test once and write bench/results/neural-<name>.json. Also used with --model-file for a
+ * model trained by `sentiment train` (same trainer; its fit metrics and history are in its metadata).
+ */
+async function testAndRecord(
+  name: string,
+  family: string,
+  model: SentimentModel,
+  metrics: Record<string, number>,
+  trainSeconds: number,
+): Promise<void> {
   const test = (await readImdb(resolveDataPath(values.data), { splits: ["test"] })).test;
   const started = performance.now();
-  const p = await result.model.predictProba(test.map((r) => r.text));
+  const p = await model.predictProba(test.map((r) => r.text));
   let correct = 0;
   for (let i = 0; i < test.length; i++) if ((p[i] >= 0.5 ? 1 : 0) === test[i].label) correct++;
-  const meta = result.model.metadata();
+  const meta = model.metadata();
+  const training = (meta.hyperparameters as { training?: { threads?: number } }).training;
   const summary = {
     name,
     date: new Date().toISOString(),
-    family: config.family,
-    threads,
+    family,
+    threads: training?.threads ?? threads,
     hyperparameters: meta.hyperparameters,
     parameterCount: meta.parameterCount,
     history: (meta.details as { training?: { history?: unknown } }).training?.history,
-    metrics: result.metrics,
-    trainSeconds: result.seconds,
+    metrics,
+    trainSeconds,
     testAccuracy: correct / test.length,
     testReviews: test.length,
     testSeconds: (performance.now() - started) / 1000,
+    ...(values.note ? { note: values.note } : {}),
   };
   log(`${name}: test accuracy ${(summary.testAccuracy * 100).toFixed(2)}%`);
   writeFileSync(join(RESULTS, `neural-${name}.json`), JSON.stringify(summary, null, 2));
@@ -160,7 +185,7 @@ function renderMarkdown(): string {
       `| ${r.name} | ${Number(r.parameterCount).toLocaleString("en")} | ${r.threads} | ${h.length} (${r.metrics.best_epoch}) | ${perEpoch.toFixed(0)} | ${msStep.toFixed(0)} | ${(r.metrics.val_accuracy * 100).toFixed(2)}% | ${(r.testAccuracy * 100).toFixed(2)}% | ${r.trainSeconds.toFixed(0)} |`,
     );
     details.push(
-      `- ${r.name} (${r.date.slice(0, 16)}Z): per epoch ${h.map((e) => `${e.epoch}: ${e.seconds.toFixed(0)} s, val ${(e.valAccuracy * 100).toFixed(2)}%`).join("; ")}. Hyperparameters: \`${JSON.stringify(r.hyperparameters)}\``,
+      `- ${r.name} (${r.date.slice(0, 16)}Z): per epoch ${h.map((e) => `${e.epoch}: ${e.seconds.toFixed(0)} s, val ${(e.valAccuracy * 100).toFixed(2)}%`).join("; ")}. Hyperparameters: \`${JSON.stringify(r.hyperparameters)}\`${r.note ? ` ${r.note}` : ""}`,
     );
   }
   lines.push("", ...details);
@@ -221,7 +246,13 @@ function updateBenchmarks(): void {
 
 if (!values.render) {
   if (!values["step-only"]) {
-    for (const name of values.models!.split(",").filter(Boolean)) await trainAndTest(name);
+    if (values["model-file"]) {
+      // A model trained elsewhere (e.g. `sentiment train --model bilstm ...`): score and record it.
+      const name = values.models!;
+      const model = await loadModel(values["model-file"]);
+      const metrics = model.metadata().metrics;
+      await testAndRecord(name, model.family, model, metrics, metrics.fit_seconds ?? Number.NaN);
+    } else for (const name of values.models!.split(",").filter(Boolean)) await trainAndTest(name);
   }
   if (!values["skip-step"]) await stepComparison();
 }
