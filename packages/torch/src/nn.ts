@@ -143,7 +143,7 @@ export class Conv1d {
   }
 }
 
-/** Lookup table; PyTorch init N(0, 1), with the padding row zeroed. */
+/** Lookup table; PyTorch init N(0, 1) (or N(0, initStd)), with the padding row zeroed. */
 export class Embedding {
   readonly weight: Tensor;
   constructor(
@@ -152,8 +152,9 @@ export class Embedding {
     count: number,
     dim: number,
     readonly paddingIdx?: number,
+    initStd = 1,
   ) {
-    this.weight = store.add(`${name}.weight`, zeros([count, dim]).normal_(0, 1));
+    this.weight = store.add(`${name}.weight`, zeros([count, dim]).normal_(0, initStd));
     if (paddingIdx !== undefined) this.weight.select(0, paddingIdx).fill_(0).dispose();
   }
   forward(indices: Tensor): Tensor {

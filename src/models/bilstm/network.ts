@@ -59,9 +59,15 @@ export const bilstmArchitecture: Architecture<BilstmParams> = {
 
 export function buildBilstm(torch: Torch, p: BilstmParams, vocabSize: number, pretrained?: Tensor): Network {
   const store = new torch.ParameterStore();
-  const embedding = new torch.Embedding(store, "embedding", vocabSize, p.net.embeddingDim, PAD_ID);
+  const embedding = new torch.Embedding(
+    store,
+    "embedding",
+    vocabSize,
+    p.net.embeddingDim,
+    PAD_ID,
+    p.net.embeddingInitStd,
+  );
   if (pretrained) embedding.weight.copy_(pretrained);
-  else if (p.net.embeddingInitStd !== 1) torch.noGrad(() => embedding.weight.mul_(p.net.embeddingInitStd));
   const lstm = new torch.Lstm(store, "lstm", {
     inputSize: p.net.embeddingDim,
     hiddenSize: p.net.hiddenSize,

@@ -49,17 +49,22 @@ export const cnnArchitecture: Architecture<CnnParams> = {
   },
 };
 
-/** Max over the time axis of [B, C, T] features, padding positions excluded -> [B, C]. */
-function maskedMaxOverTime(torch: Torch, features: Tensor, batch: Batch): Tensor {
-  const pad = torch.tensor(batch.ids, [batch.size, 1, batch.time], "int32").eq(PAD_ID); // [B, 1, T]
-  return features.maskedFill(pad, -1e4).amax([2]);
+/** Padding positions of a batch as a [B, 1, T] mask (broadcasts over feature channels). */
+function padMask(torch: Torch, batch: Batch): Tensor {
+  return torch.tensor(batch.ids, [batch.size, 1, batch.time], "int32").eq(PAD_ID);
 }
 
 export function buildCnn(torch: Torch, p: CnnParams, vocabSize: number, pretrained?: Tensor): Network {
   const store = new torch.ParameterStore();
-  const embedding = new torch.Embedding(store, "embedding", vocabSize, p.net.embeddingDim, PAD_ID);
+  const embedding = new torch.Embedding(
+    store,
+    "embedding",
+    vocabSize,
+    p.net.embeddingDim,
+    PAD_ID,
+    p.net.embeddingInitStd,
+  );
   if (pretrained) embedding.weight.copy_(pretrained);
-  else torch.noGrad(() => embedding.weight.mul_(p.net.embeddingInitStd));
   const convs = p.net.kernels.map(
     (k, i) => new torch.Conv1d(store, `convs.${i}`, p.net.embeddingDim, p.net.filters, k, Math.floor(k / 2)),
   );
@@ -69,10 +74,11 @@ export function buildCnn(torch: Torch, p: CnnParams, vocabSize: number, pretrain
     forward(batch, train) {
       const ids = torch.tensor(batch.ids, [batch.size, batch.time], "int64");
       const x = torch.dropout(embedding.forward(ids), p.net.embeddingDropout, train).transpose(1, 2); // [B, E, T]
+      const pad = padMask(torch, batch);
       const pooled = convs.map((conv) => {
         // Even widths give T+1 outputs; keep the first T so the padding mask lines up.
         const y = conv.forward(x).relu().narrow(2, 0, batch.time); // [B, F, T]
-        return maskedMaxOverTime(torch, y, batch);
+        return y.maskedFill(pad, -1e4).amax([2]); // max over the real positions -> [B, F]
       });
       const h = pooled.length === 1 ? pooled[0] : torch.cat(pooled, 1); // [B, F * kernels]
       return fc.forward(torch.dropout(h, p.net.dropout, train)).reshape([batch.size]);
