@@ -5,6 +5,7 @@
 // trained with AdaGrad; the saved vector of a word is w + c (GloVe's default "model 2" output).
 import { rng, shuffle } from "../util/random.ts";
 import { CooccurrenceTable, countDocument } from "./cooccurrence.ts";
+import { buildVocabulary, type EmbeddingProgress, toIds, type WordVectors } from "./vocabulary.ts";
 
 export interface GloveOptions {
   dim: number;
@@ -30,47 +31,19 @@ export const DEFAULT_GLOVE: GloveOptions = {
   seed: 0,
 };
 
-export interface GloveProgress {
-  phase: string;
-  done: number;
-  total: number;
-  metrics?: Record<string, number>;
-}
-
-export interface WordVectors {
-  words: string[];
-  dim: number;
-  /** Row-major [words.length, dim]. */
-  data: Float32Array;
-}
-
 /** Vocabulary by frequency, then co-occurrences, then AdaGrad epochs. `documents` are token lists. */
 export async function trainGlove(
   documents: readonly (readonly string[])[],
   options: Partial<GloveOptions> = {},
-  onProgress?: (p: GloveProgress) => void,
+  onProgress?: (p: EmbeddingProgress) => void,
 ): Promise<WordVectors & { loss: number; pairs: number }> {
   const o = { ...DEFAULT_GLOVE, ...options };
-  const counts = new Map<string, number>();
-  for (const doc of documents) for (const t of doc) counts.set(t, (counts.get(t) ?? 0) + 1);
-  const words = [...counts.entries()]
-    .filter(([, c]) => c >= o.minCount)
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .slice(0, o.maxVocab)
-    .map(([w]) => w);
-  if (words.length < 2)
-    throw new Error(`only ${words.length} words occur ${o.minCount}+ times; need a larger corpus`);
-  const index = new Map(words.map((w, i) => [w, i]));
+  const { words, index } = buildVocabulary(documents, o.minCount, o.maxVocab);
   const V = words.length;
 
   const table = new CooccurrenceTable(V);
   for (let d = 0; d < documents.length; d++) {
-    const ids: number[] = [];
-    for (const t of documents[d]) {
-      const id = index.get(t);
-      if (id !== undefined) ids.push(id);
-    }
-    countDocument(table, Int32Array.from(ids), o.window);
+    countDocument(table, toIds(documents[d], index), o.window);
     if (d % 2000 === 0) {
       onProgress?.({ phase: "co-occurrences", done: d, total: documents.length });
       await new Promise((r) => setImmediate(r));

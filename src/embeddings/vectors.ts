@@ -6,7 +6,7 @@ import { createReadStream, existsSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { DataError } from "../util/errors.ts";
-import type { WordVectors } from "./glove.ts";
+import type { WordVectors } from "./vocabulary.ts";
 
 export async function readWordVectors(path: string, options: { limit?: number } = {}): Promise<WordVectors> {
   if (!existsSync(path)) throw new DataError(`word vectors not found: ${path}`);

@@ -1,10 +1,12 @@
-// GloVe training and word-vector files (pure TypeScript), and the word-vector LSTM (libtorch).
+// GloVe and word2vec training, word-vector files (pure TypeScript), and the word-vector LSTM (libtorch).
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { trainGlove, type WordVectors } from "../../src/embeddings/glove.ts";
+import { trainGlove } from "../../src/embeddings/glove.ts";
 import { readWordVectors, writeGloveText } from "../../src/embeddings/vectors.ts";
+import type { WordVectors } from "../../src/embeddings/vocabulary.ts";
+import { trainWord2Vec } from "../../src/embeddings/word2vec.ts";
 import { family } from "../../src/models/lstm/family.ts";
 import { tokenize } from "../../src/text/preprocess.ts";
 import { hasTorch, torchSkipReason } from "../torch/setup.ts";
@@ -50,6 +52,35 @@ describe("GloVe", () => {
     expect(v.words).toHaveLength(12);
     expect(cosine(v, "great", "wonderful")).toBeGreaterThan(cosine(v, "great", "awful") + 0.5);
     expect(cosine(v, "dull", "boring")).toBeGreaterThan(cosine(v, "dull", "superb") + 0.5);
+  });
+
+  it("word2vec (CBOW and skip-gram) places words that share contexts close together", async () => {
+    for (const method of ["cbow", "skipgram"] as const) {
+      const v = await trainWord2Vec(twoTopicCorpus(400), {
+        method,
+        dim: 8,
+        window: 3,
+        minCount: 1,
+        sample: 0,
+        epochs: 10,
+        learningRate: 0.025,
+        seed: 1,
+      });
+      expect(v.words).toHaveLength(12);
+      expect(v.tokens).toBe(4000);
+      expect(cosine(v, "great", "wonderful"), method).toBeGreaterThan(cosine(v, "great", "awful") + 0.5);
+      expect(cosine(v, "dull", "boring"), method).toBeGreaterThan(cosine(v, "dull", "superb") + 0.5);
+    }
+  });
+
+  it("word2vec is reproducible for a seed and subsamples frequent words", async () => {
+    const docs = twoTopicCorpus(100).map((d) => [...d, "the", "the", "the"]);
+    const options = { dim: 4, minCount: 1, epochs: 1, seed: 3 };
+    const [a, b] = [await trainWord2Vec(docs, options), await trainWord2Vec(docs, options)];
+    expect(a.data).toEqual(b.data);
+    expect(a.words[0]).toBe("the");
+    const c = await trainWord2Vec(docs, { ...options, seed: 4 });
+    expect(c.data).not.toEqual(a.data);
   });
 
   it("round-trips GloVe text and reads word2vec text with a header", async () => {

@@ -1,12 +1,15 @@
-// `sentiment embeddings train`: GloVe word vectors from IMDb train + unlabeled reviews (never test),
-// written in GloVe's text format for the word-vector LSTM (`--family lstm`, hyperparameter `vectors`).
+// `sentiment embeddings train`: GloVe or word2vec word vectors from IMDb train + unlabeled reviews
+// (never test), written in GloVe's text format for the word-vector families (`--family lstm` or
+// `cnn`, hyperparameter `vectors`).
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { readImdb } from "../../data/imdb.ts";
 import { resolveDataPath } from "../../data/paths.ts";
 import { DEFAULT_GLOVE, trainGlove } from "../../embeddings/glove.ts";
 import { writeGloveText } from "../../embeddings/vectors.ts";
+import { DEFAULT_WORD2VEC, trainWord2Vec } from "../../embeddings/word2vec.ts";
 import { DEFAULT_PREPROCESS, tokenize } from "../../text/preprocess.ts";
+import { UserError } from "../../util/errors.ts";
 import { positiveInt } from "../options.ts";
 import { createProgress } from "../progress.ts";
 
@@ -14,19 +17,34 @@ export function register(program: Command): void {
   const embeddings = program.command("embeddings").description("Word vectors for the neural models");
   embeddings
     .command("train")
-    .description("Train GloVe vectors on IMDb train + unlabeled reviews and write them in GloVe text format")
+    .description(
+      "Train GloVe or word2vec vectors on IMDb train + unlabeled reviews and write them in GloVe text format",
+    )
     .option("--data <path>", "IMDb archive or folder (default: $SENTIMENT_DATA, ../shared/data, cache)")
-    .option("--out <file>", "output vectors file", "models/glove.imdb.100d.txt")
+    .option("--method <name>", "glove, cbow or skipgram (word2vec)", "glove")
+    .option("--out <file>", "output vectors file (default: models/<method>.imdb.<dim>d.txt)")
     .option("--dim <n>", "vector size", String(DEFAULT_GLOVE.dim))
-    .option("--window <n>", "context window (words each side)", String(DEFAULT_GLOVE.window))
+    .option(
+      "--window <n>",
+      `context window, words each side (default: glove ${DEFAULT_GLOVE.window}, word2vec ${DEFAULT_WORD2VEC.window})`,
+    )
     .option("--min-count <n>", "ignore words seen fewer times", String(DEFAULT_GLOVE.minCount))
-    .option("--max-vocab <n>", "keep at most this many words", String(DEFAULT_GLOVE.maxVocab))
-    .option("--epochs <n>", "AdaGrad passes over the co-occurrences", String(DEFAULT_GLOVE.epochs))
+    .option(
+      "--max-vocab <n>",
+      `keep at most this many words (default: glove ${DEFAULT_GLOVE.maxVocab}, word2vec ${DEFAULT_WORD2VEC.maxVocab})`,
+    )
+    .option(
+      "--epochs <n>",
+      `passes (default: glove ${DEFAULT_GLOVE.epochs} over the co-occurrences, word2vec ${DEFAULT_WORD2VEC.epochs} over the reviews)`,
+    )
     .option("--no-unlabeled", "use only the labelled train reviews")
     .option("--seed <n>", "random seed", "0")
     .option("--json", "print one JSON object with the result")
     .option("--quiet", "no progress output")
     .action(async (opts) => {
+      const method = opts.method as string;
+      if (!["glove", "cbow", "skipgram"].includes(method))
+        throw new UserError(`--method must be glove, cbow or skipgram, not "${method}"`);
       const progress = createProgress(opts);
       const data = await readImdb(resolveDataPath(opts.data), {
         splits: opts.unlabeled ? ["train", "unsup"] : ["train"],
@@ -39,27 +57,32 @@ export function register(program: Command): void {
       });
       progress.update({ phase: "tokenize", done: reviews.length, total: reviews.length });
       const started = performance.now();
-      const vectors = await trainGlove(
-        docs,
-        {
-          dim: positiveInt(opts.dim, "--dim")!,
-          window: positiveInt(opts.window, "--window")!,
-          minCount: positiveInt(opts.minCount, "--min-count")!,
-          maxVocab: positiveInt(opts.maxVocab, "--max-vocab")!,
-          epochs: positiveInt(opts.epochs, "--epochs")!,
-          seed: Number(opts.seed),
-        },
-        (p) => progress.update(p),
-      );
+      const common = {
+        dim: positiveInt(opts.dim, "--dim")!,
+        window: positiveInt(opts.window, "--window"),
+        minCount: positiveInt(opts.minCount, "--min-count")!,
+        maxVocab: positiveInt(opts.maxVocab, "--max-vocab"),
+        epochs: positiveInt(opts.epochs, "--epochs"),
+        seed: Number(opts.seed),
+      };
+      // Options left unset fall back to each method's own defaults.
+      const set = Object.fromEntries(Object.entries(common).filter(([, v]) => v !== undefined));
+      const onProgress = (p: Parameters<typeof progress.update>[0]) => progress.update(p);
+      const vectors =
+        method === "glove"
+          ? await trainGlove(docs, set, onProgress)
+          : await trainWord2Vec(docs, { ...set, method: method as "cbow" | "skipgram" }, onProgress);
       progress.stop();
-      const out = resolve(opts.out);
+      const out = resolve(opts.out ?? `models/${method}.imdb.${vectors.dim}d.txt`);
       await writeGloveText(out, vectors);
       const summary = {
         out,
         words: vectors.words.length,
         dim: vectors.dim,
-        pairs: vectors.pairs,
-        finalLoss: vectors.loss,
+        method,
+        ...("pairs" in vectors
+          ? { pairs: vectors.pairs, finalLoss: vectors.loss }
+          : { tokens: vectors.tokens }),
         reviews: reviews.length,
         seconds: (performance.now() - started) / 1000,
       };
