@@ -59,8 +59,15 @@ if (what === "--eval") {
 } else {
   const data = await readImdb(resolveDataPath(), { splits: ["train"] });
   const { train, validation } = splitByGroup(data.train, { validationFraction: 0.2, seed });
-  // Members are separated by commas outside JSON braces.
-  const specs = what.match(/[^,{]+(\{[\s\S]*?\})?(?=,|$)/g) ?? [];
+  // Members are separated by commas outside JSON braces (which may nest).
+  const specs: string[] = [""];
+  let depth = 0;
+  for (const ch of what) {
+    if (ch === "," && depth === 0) specs.push("");
+    else specs[specs.length - 1] += ch;
+    if (ch === "{") depth++;
+    if (ch === "}") depth--;
+  }
   for (const spec of specs) {
     const eq = spec.indexOf("=");
     const name = eq < 0 ? spec : spec.slice(0, eq);

@@ -43,23 +43,27 @@ export const DEFAULT_WORD2VEC: Word2VecOptions = {
 const NEGATIVE_TABLE_SIZE = 1 << 24;
 const MAX_EXP = 6;
 
-/** Word ids repeated in proportion to count^0.75 (word2vec.c's unigram table). */
+/** Word ids repeated in proportion to count^0.75 (word2vec.c's unigram table); zero counts never drawn. */
 function negativeTable(counts: Float64Array): Int32Array {
   const table = new Int32Array(NEGATIVE_TABLE_SIZE);
   let total = 0;
   for (const c of counts) total += c ** 0.75;
   let word = 0;
-  let cumulative = counts[0] ** 0.75 / total;
+  let cumulative = 0;
   for (let i = 0; i < table.length; i++) {
-    table[i] = word;
-    if (i / table.length > cumulative && word < counts.length - 1) {
-      word++;
+    while (
+      word < counts.length - 1 &&
+      (counts[word] === 0 || (i + 0.5) / table.length > cumulative + counts[word] ** 0.75 / total)
+    ) {
       cumulative += counts[word] ** 0.75 / total;
+      word++;
     }
+    table[i] = word;
   }
   return table;
 }
 
+/** Train on token lists: builds the vocabulary (minCount, maxVocab), then `trainWord2VecIds`. */
 export async function trainWord2Vec(
   documents: readonly (readonly string[])[],
   options: Partial<Word2VecOptions> = {},
@@ -67,12 +71,31 @@ export async function trainWord2Vec(
 ): Promise<WordVectors & { tokens: number }> {
   const o = { ...DEFAULT_WORD2VEC, ...options };
   const { words, counts, index } = buildVocabulary(documents, o.minCount, o.maxVocab);
-  const V = words.length;
-  const D = o.dim;
   const docs = documents.map((d) => toIds(d, index));
+  const data = await trainWord2VecIds(docs, counts, o, onProgress);
+  let tokens = 0;
+  for (const d of docs) tokens += d.length;
+  return { words, dim: o.dim, data, tokens };
+}
+
+/**
+ * Train on documents already turned into word ids 0..counts.length-1 (a model's own vocabulary).
+ * Ids whose count is 0 (padding, unknown words) are skipped like out-of-vocabulary words.
+ * Returns the input vectors, row-major [counts.length, dim].
+ */
+export async function trainWord2VecIds(
+  docs: readonly Int32Array[],
+  counts: Float64Array,
+  options: Partial<Word2VecOptions> = {},
+  onProgress?: (p: EmbeddingProgress) => void,
+): Promise<Float32Array> {
+  const o = { ...DEFAULT_WORD2VEC, ...options };
+  const V = counts.length;
+  const D = o.dim;
   let corpusTokens = 0;
-  for (const d of docs) corpusTokens += d.length;
+  for (const c of counts) corpusTokens += c;
   const keep = Float64Array.from(counts, (c) => {
+    if (c === 0) return 0;
     if (o.sample <= 0) return 1;
     const ratio = (o.sample * corpusTokens) / c;
     return Math.min(1, Math.sqrt(ratio) + ratio);
@@ -117,7 +140,7 @@ export async function trainWord2Vec(
       const lr = Math.max(o.learningRate * 1e-4, o.learningRate * (1 - done / totalWork));
       done += doc.length;
       let len = 0;
-      for (const w of doc) if (keep[w] >= 1 || random() < keep[w]) sentence[len++] = w;
+      for (const w of doc) if (keep[w] >= 1 || (keep[w] > 0 && random() < keep[w])) sentence[len++] = w;
       for (let pos = 0; pos < len; pos++) {
         const centre = sentence[pos];
         const b = 1 + Math.floor(random() * o.window);
@@ -156,5 +179,5 @@ export async function trainWord2Vec(
     }
     onProgress?.({ phase: `epoch ${epoch + 1}/${o.epochs}`, done: docs.length, total: docs.length });
   }
-  return { words, dim: D, data: input, tokens: corpusTokens };
+  return input;
 }

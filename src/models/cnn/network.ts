@@ -27,6 +27,7 @@ export const cnnArchitecture: Architecture<CnnParams> = {
       dropout: p.net.dropout,
       embeddingDropout: p.net.embeddingDropout,
       vectors: p.vectors ?? null,
+      word2vec: p.word2vec ?? null,
       freezeEmbeddings: p.freezeEmbeddings,
       maxLength: p.text.maxLength,
       loss: "BCEWithLogits",

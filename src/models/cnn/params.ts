@@ -22,10 +22,27 @@ export const CnnNetSchema = z
   })
   .strict();
 
+/** word2vec trained inside `fit` on the model's vocabulary over train + unlabeled reviews. */
+export const Word2VecStartSchema = z
+  .object({
+    method: z.enum(["cbow", "skipgram"]).default("cbow"),
+    epochs: z.number().int().min(1).default(5),
+    window: z.number().int().min(1).default(5),
+    negative: z.number().int().min(1).default(5),
+    sample: z.number().min(0).default(1e-4),
+    learningRate: z.number().positive().default(0.05),
+  })
+  .strict();
+
 export const CnnParamsSchema = z
   .object({
     /** GloVe or word2vec text file to start the embedding from; random start when absent. */
     vectors: z.string().optional(),
+    /**
+     * Or train the starting vectors at fit time (needs the unlabeled reviews to be worth it:
+     * `sentiment train --unlabeled`); dimension net.embeddingDim.
+     */
+    word2vec: Word2VecStartSchema.optional(),
     freezeEmbeddings: z.boolean().default(false),
     net: CnnNetSchema.default(CnnNetSchema.parse({})),
     text: TextSchema.default(TextSchema.parse({})),
@@ -57,5 +74,9 @@ export const CNN_DEFAULTS: Record<string, unknown> = {
 export function parseCnnParams(hyperparameters: Record<string, unknown>): CnnParams {
   const result = CnnParamsSchema.safeParse(deepMerge(CNN_DEFAULTS, hyperparameters));
   if (!result.success) throw new UserError(`invalid cnn hyperparameters: ${z.prettifyError(result.error)}`);
+  if (result.data.vectors && result.data.word2vec)
+    throw new UserError(
+      "cnn hyperparameters: give either vectors (a file) or word2vec (train them), not both",
+    );
   return result.data;
 }
