@@ -57,8 +57,9 @@ if (what === "--eval") {
     );
   }
 } else {
-  const data = await readImdb(resolveDataPath(), { splits: ["train"] });
+  const data = await readImdb(resolveDataPath(), { splits: ["train", "unsup"] });
   const { train, validation } = splitByGroup(data.train, { validationFraction: 0.2, seed });
+  const unlabeled = data.unsup;
   // Members are separated by commas outside JSON braces (which may nest).
   const specs: string[] = [""];
   let depth = 0;
@@ -86,7 +87,7 @@ if (what === "--eval") {
       seed,
     }) as StackableModel;
     const started = performance.now();
-    const metrics = await model.fit({ train, validation });
+    const metrics = await model.fit({ train, validation, unlabeled });
     const seconds = (performance.now() - started) / 1000;
     const logits = model.validationLogits;
     if (!logits) throw new Error("no validation logits");

@@ -13,9 +13,10 @@ export const FAMILY = "cnn";
 const architecture: Architecture<CnnParams> = {
   ...cnnArchitecture,
   /** word2vec over the id sequences; padding and unknown words are skipped (their rows stay as built). */
-  async pretrain(torch, net, p, seqs, vocabSize, options): Promise<Record<string, number>> {
+  async pretrain(torch, net, p, corpus, vocabSize, options): Promise<Record<string, number>> {
     if (!p.word2vec) return {};
     const started = performance.now();
+    const seqs = corpus();
     const counts = new Float64Array(vocabSize);
     for (const seq of seqs) for (const id of seq) counts[id]++;
     counts[PAD_ID] = 0;

@@ -24,14 +24,14 @@ export interface Architecture<P> {
     purpose: "train" | "load",
   ): Promise<Network> | Network;
   /**
-   * Optional self-supervised pre-training on id sequences of train + unlabeled reviews, run after
-   * build and before supervised training. Returns metrics to record.
+   * Optional self-supervised pre-training on id sequences of train + unlabeled reviews (`corpus()`
+   * encodes them on demand), run after build and before supervised training. Returns metrics to record.
    */
   pretrain?(
     torch: Torch,
     net: Network,
     params: P,
-    seqs: Int32Array[],
+    corpus: () => Int32Array[],
     vocabSize: number,
     options: FitOptions,
   ): Promise<Record<string, number>>;

@@ -108,9 +108,11 @@ export class NeuralModel<P extends NeuralParams> implements StackableModel {
     const net = await this.spec.architecture.build(torch, p, encoder.words, "train");
     let pretrainMetrics: Record<string, number> = {};
     if (this.spec.architecture.pretrain) {
-      const corpus = [...train.seqs];
-      for (const r of data.unlabeled ?? [])
-        corpus.push(encoder.encode(this.#tokens(r.text), p.text.maxLength));
+      // Built only when the architecture's pre-training is switched on (tokenising 50k reviews takes a while).
+      const corpus = () => [
+        ...train.seqs,
+        ...(data.unlabeled ?? []).map((r) => encoder.encode(this.#tokens(r.text), p.text.maxLength)),
+      ];
       pretrainMetrics = await this.spec.architecture.pretrain(torch, net, p, corpus, encoder.size, options);
     }
     const result = await trainNetwork(

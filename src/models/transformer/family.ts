@@ -13,10 +13,11 @@ export const FAMILY = "transformer";
 
 const architecture: Architecture<TransformerParams> = {
   ...transformerArchitecture,
-  async pretrain(torch, net, p, seqs, vocabSize, options): Promise<Record<string, number>> {
+  async pretrain(torch, net, p, corpus, vocabSize, options): Promise<Record<string, number>> {
     if (p.pretrain.epochs === 0) return {};
     // Refuse fp16 on the CPU now rather than after pre-training (MLM itself runs in float32).
     precisionPlan(p.training.precision, net.store.list()[0]?.device ?? "cpu");
+    const seqs = corpus();
     const r = await pretrainMlm(
       torch,
       net as TransformerNetwork,
