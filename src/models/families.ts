@@ -10,3 +10,4 @@ registerFamily("ensemble", async () => (await import("./ensemble/family.ts")).en
 registerFamily("lstm", async () => (await import("./lstm/family.ts")).family);
 registerFamily("transformer", async () => (await import("./transformer/family.ts")).family);
 registerFamily("cnn", async () => (await import("./cnn/family.ts")).family);
+registerFamily("regioncnn", async () => (await import("./regioncnn/family.ts")).family);
