@@ -87,7 +87,19 @@ if (what === "--eval") {
       seed,
     }) as StackableModel;
     const started = performance.now();
-    const metrics = await model.fit({ train, validation, unlabeled });
+    let phase = "";
+    const metrics = await model.fit(
+      { train, validation, unlabeled },
+      {
+        // One stderr line per phase (with its metrics once it reports them), for long members.
+        onProgress: (e) => {
+          if (e.phase === phase && !(e.metrics && e.done === e.total)) return;
+          phase = e.phase;
+          const t = ((performance.now() - started) / 1000).toFixed(0);
+          process.stderr.write(`${name} ${t}s ${e.phase} ${e.metrics ? JSON.stringify(e.metrics) : ""}\n`);
+        },
+      },
+    );
     const seconds = (performance.now() - started) / 1000;
     const logits = model.validationLogits;
     if (!logits) throw new Error("no validation logits");

@@ -77,11 +77,11 @@ describe.skipIf(!hasTorch)(`cnn on libtorch${torchSkipReason ? ` (${torchSkipRea
     model.dispose();
   });
 
-  it("starts from word2vec vectors trained at fit time on train + unlabeled reviews", async () => {
+  it("starts from word2vec vectors trained at fit time on train + validation + unlabeled texts", async () => {
     const unlabeled = syntheticReviews(300, 4, "u").map(({ label: _label, ...r }) => r);
     const model = new NeuralModel(cnnSpec, { ...tiny, word2vec: { epochs: 2 } });
     const metrics = await model.fit({ train, validation, unlabeled });
-    expect(metrics.word2vec_sequences).toBe(train.length + unlabeled.length);
+    expect(metrics.word2vec_sequences).toBe(train.length + validation.length + unlabeled.length);
     expect(metrics.val_accuracy).toBeGreaterThan(0.9);
     expect(model.metadata().details?.architecture).toMatchObject({ word2vec: { method: "cbow", epochs: 2 } });
     expect(() => parseCnnParams({ vectors: "v.txt", word2vec: {} })).toThrow(/either vectors.*or word2vec/);

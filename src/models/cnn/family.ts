@@ -1,5 +1,5 @@
 // The word-CNN family: fast convolutional classifier over whole reviews, random or word-vector start
-// (a vectors file, or word2vec trained at fit time on train + unlabeled reviews).
+// (a vectors file, or word2vec trained at fit time on the train, validation and unlabeled texts).
 import { trainWord2VecIds } from "../../embeddings/word2vec.ts";
 import type { ModelFamily } from "../model.ts";
 import type { Architecture } from "../neural/network.ts";

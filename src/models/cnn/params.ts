@@ -22,7 +22,7 @@ export const CnnNetSchema = z
   })
   .strict();
 
-/** word2vec trained inside `fit` on the model's vocabulary over train + unlabeled reviews. */
+/** word2vec trained inside `fit` on the model's vocabulary over the train, validation and unlabeled texts. */
 export const Word2VecStartSchema = z
   .object({
     method: z.enum(["cbow", "skipgram"]).default("cbow"),

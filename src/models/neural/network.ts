@@ -24,7 +24,7 @@ export interface Architecture<P> {
     purpose: "train" | "load",
   ): Promise<Network> | Network;
   /**
-   * Optional self-supervised pre-training on id sequences of train + unlabeled reviews (`corpus()`
+   * Optional self-supervised pre-training on id sequences of train + validation + unlabeled reviews (`corpus()`
    * encodes them on demand), run after build and before supervised training. Returns metrics to record.
    */
   pretrain?(

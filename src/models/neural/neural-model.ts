@@ -108,9 +108,12 @@ export class NeuralModel<P extends NeuralParams> implements StackableModel {
     const net = await this.spec.architecture.build(torch, p, encoder.words, "train");
     let pretrainMetrics: Record<string, number> = {};
     if (this.spec.architecture.pretrain) {
-      // Built only when the architecture's pre-training is switched on (tokenising 50k reviews takes a while).
+      // Every text but the test split's: the validation reviews' texts (never their labels) are as fair
+      // a source for self-supervision as the unlabeled ones. Built only when the architecture's
+      // pre-training is switched on (tokenising 50k reviews takes a while).
       const corpus = () => [
         ...train.seqs,
+        ...validation.seqs,
         ...(data.unlabeled ?? []).map((r) => encoder.encode(this.#tokens(r.text), p.text.maxLength)),
       ];
       pretrainMetrics = await this.spec.architecture.pretrain(torch, net, p, corpus, encoder.size, options);

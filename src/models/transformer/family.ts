@@ -1,5 +1,5 @@
 // The Transformer family: encoder classifier from scratch, with optional MLM pre-training on
-// train + unlabeled reviews (hyperparameter pretrain.epochs > 0; `sentiment train` must then load
+// train, validation and unlabeled texts (hyperparameter pretrain.epochs > 0; `sentiment train` must then load
 // the unlabeled reviews, which it does for families that ask for them).
 import { pretrainMlm } from "../../train/neural/mlm.ts";
 import { precisionPlan } from "../../train/precision.ts";

@@ -17,7 +17,7 @@ export const TransformerNetSchema = z
 
 export const PretrainSchema = z
   .object({
-    /** Masked-language-model epochs over train + unlabeled reviews before fine-tuning (0 = none). */
+    /** Masked-language-model epochs over the train, validation and unlabeled texts before fine-tuning (0 = none). */
     epochs: z.number().int().min(0).default(0),
     /** Share of tokens masked (BERT: 15%, of which 80% -> <MASK>, 10% random, 10% kept). */
     maskRate: z.number().min(0.01).max(0.5).default(0.15),
