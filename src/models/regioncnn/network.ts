@@ -3,7 +3,6 @@
 // per position j of the region — a full-rank region embedding, where a word-vector CNN factors it
 // through a small embedding. Max (and mean) pooling over the review, dropout, one logit.
 // On the CPU it costs table lookups and adds, not matrix products.
-import type { Batch } from "../neural/batching.ts";
 import type { Architecture, Network } from "../neural/network.ts";
 import type { Tensor, Torch } from "../neural/torch.ts";
 import { PAD_ID } from "../neural/vocab.ts";
