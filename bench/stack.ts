@@ -1,8 +1,8 @@
 // Which members earn their place in a stacked ensemble: trains each candidate once on a movie-disjoint
 // split of IMDb train (never test), caches its calibrated validation logits in scratch/stack/, and scores
 // member subsets by 5-fold cross-validation of the stacker on the validation reviews.
-//   npx tsx bench/stack.ts <seed> <member>[,<member>...]    members: nblr, ft12, ft13 (the best preset's
-//                                                           first three) or name=family:{json hyperparameters}
+//   npx tsx bench/stack.ts <seed> <member>[,<member>...]    members: nblr, ft12, cnnv2 (the best preset's),
+//                                                           ft13, or name=family:{json hyperparameters}
 //   npx tsx bench/stack.ts <seed> --eval nblr+ft12+ft13,nblr+ft12+ft13+cnn3
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { readImdb } from "../src/data/imdb.ts";
@@ -12,6 +12,7 @@ import "../src/models/families.ts";
 import { fitStacker } from "../src/models/ensemble/model.ts";
 import type { StackableModel } from "../src/models/model.ts";
 import { getFamily } from "../src/models/registry.ts";
+import { DEFAULT_PREPROCESS } from "../src/text/preprocess.ts";
 import { resolveConfig } from "../src/train/train.ts";
 
 const best = resolveConfig({ preset: "best" }).hyperparameters.members as {
@@ -21,7 +22,16 @@ const best = resolveConfig({ preset: "best" }).hyperparameters.members as {
 const CONFIGS: Record<string, { family: string; hyperparameters: Record<string, unknown> }> = {
   nblr: best[0],
   ft12: best[1],
-  ft13: best[2],
+  // The earlier best preset's second fastText member: 1-3-grams without negation marking.
+  ft13: {
+    family: "fasttext",
+    hyperparameters: {
+      ...best[1].hyperparameters,
+      preprocess: { ...DEFAULT_PREPROCESS, negation: false },
+      ngrams: { minN: 1, maxN: 3, hashBits: 22 },
+    },
+  },
+  cnnv2: best[2],
 };
 const [seedArg, what, evalArg] = process.argv.slice(2);
 const seed = Number(seedArg);
@@ -78,7 +88,7 @@ if (what === "--eval") {
       const rest = spec.slice(eq + 1);
       const colon = rest.indexOf(":");
       if (eq < 0 || colon < 0)
-        throw new Error(`unknown member "${spec}" (nblr, ft12, ft13 or name=family:{json})`);
+        throw new Error(`unknown member "${spec}" (nblr, ft12, ft13, cnnv2 or name=family:{json})`);
       config = { family: rest.slice(0, colon), hyperparameters: JSON.parse(rest.slice(colon + 1)) };
     }
     const model = (await getFamily(config.family)).create({
