@@ -1,6 +1,7 @@
 // Hyperparameters of the one-hot region CNN (Johnson & Zhang 2015, "seq-CNN").
 import { z } from "zod";
 import { UserError } from "../../util/errors.ts";
+import { CNN_DEFAULTS } from "../cnn/params.ts";
 import { deepMerge } from "../neural/merge.ts";
 import { TextSchema, TrainingSchema } from "../neural/params.ts";
 
@@ -28,19 +29,10 @@ export const RegionCnnParamsSchema = z
 
 export type RegionCnnParams = z.infer<typeof RegionCnnParamsSchema>;
 
-export const REGION_CNN_DEFAULTS: Record<string, unknown> = {
-  text: { maxVocab: 30_000, minCount: 2, maxLength: 1000 },
-  training: {
-    optimizer: "adam",
-    lr: 1e-3,
-    batchSize: 64,
-    clip: 1,
-    epochs: 4,
-    patience: 2,
-    bucket: true,
-    decay: "linear",
-  },
-};
+/** The word CNN's recipe (whole reviews, bucketing, Adam with linear decay) at half its rate. */
+export const REGION_CNN_DEFAULTS: Record<string, unknown> = deepMerge(CNN_DEFAULTS, {
+  training: { lr: 1e-3 },
+});
 
 export function parseRegionCnnParams(hyperparameters: Record<string, unknown>): RegionCnnParams {
   const result = RegionCnnParamsSchema.safeParse(deepMerge(REGION_CNN_DEFAULTS, hyperparameters));
