@@ -76,7 +76,7 @@ const allCores = texts.length / ((performance.now() - t) / 1000);
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 const body = `
-## Core: n-gram model (\`npm run bench\`, preset \`${preset}\`)
+## Core: trained preset (\`npm run bench\`, preset \`${preset}\`)
 
 Measured ${new Date().toISOString().slice(0, 10)} on ${machineDescription()}.
 Train = read the archive + featurise + fit (selection on the movie-disjoint validation split, Platt calibration, refit on all 25,000 train reviews), in a child process.
