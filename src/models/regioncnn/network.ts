@@ -51,10 +51,8 @@ export function buildRegionCnn(torch: Torch, p: RegionCnnParams, vocabSize: numb
     store,
     forward(batch, train) {
       const { size: B, time: T } = batch;
-      const lengths = new Float32Array(B);
-      for (let b = 0; b < B; b++)
-        for (let t = 0; t < T; t++) if (batch.ids[b * T + t] !== PAD_ID) lengths[b]++;
       const real = torch.tensor(batch.ids, [B, T, 1], "int32").ne(PAD_ID).to("float32"); // [B, T, 1]
+      const lengths = real.sum([1]).clamp(1); // [B, 1] real words per review
       const pooled: Tensor[] = [];
       for (const [r, k] of regions.entries()) {
         // Ids padded by k-1 PADs in front, so output t covers words t-k+1..t (every word in k regions).
@@ -66,7 +64,7 @@ export function buildRegionCnn(torch: Torch, p: RegionCnnParams, vocabSize: numb
         for (let j = 0; j < k; j++) y = tables[r][j].forward(ids.narrow(1, j, T)).add(y); // [B, T, units]
         y = y.relu().mul(real); // ReLU >= 0, so zeroed padding never wins the max
         pooled.push(y.amax([1]));
-        if (p.net.pooling === "max+mean") pooled.push(y.sum([1]).div(torch.tensor(lengths, [B, 1]).clamp(1)));
+        if (p.net.pooling === "max+mean") pooled.push(y.sum([1]).div(lengths));
       }
       const h = pooled.length === 1 ? pooled[0] : torch.cat(pooled, 1);
       return fc.forward(torch.dropout(h, p.net.dropout, train)).reshape([B]);
