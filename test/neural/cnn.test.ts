@@ -88,6 +88,33 @@ describe.skipIf(!hasTorch)(`cnn on libtorch${torchSkipReason ? ` (${torchSkipRea
     model.dispose();
   });
 
+  it("refits on train + validation for the chosen epochs, keeping the first fit's validation logits", async () => {
+    const params = { ...tiny, training: { ...tiny.training, epochs: 4, patience: 1 } };
+    const plain = new NeuralModel(cnnSpec, params);
+    const plainMetrics = await plain.fit({ train, validation });
+    const refit = new NeuralModel(cnnSpec, { ...params, training: { ...params.training, refit: true } });
+    const metricNames = new Set<string>();
+    const phases = new Set<string>();
+    const metrics = await refit.fit(
+      { train, validation },
+      { onMetric: (name) => metricNames.add(name), onProgress: (e) => phases.add(e.phase.split(" ")[0]) },
+    );
+    expect(metrics.best_epoch).toBe(plainMetrics.best_epoch);
+    expect(metrics.refit_epochs).toBe(metrics.best_epoch);
+    expect(metrics.train_reviews).toBe(train.length + validation.length);
+    expect(metricNames).toContain("refit_trainLoss");
+    expect(phases).toContain("refit");
+    // Same first fit (one thread, same seed), so the stacking logits match; the shipped weights differ.
+    for (let i = 0; i < validation.length; i++)
+      expect(refit.validationLogits![i]).toBeCloseTo(plain.validationLogits![i], 4);
+    const p = await refit.predictProba(texts);
+    const q = await plain.predictProba(texts);
+    expect(p.some((v, i) => Math.abs(v - q[i]) > 1e-3)).toBe(true);
+    expect(accuracy(p)).toBeGreaterThan(0.9);
+    plain.dispose();
+    refit.dispose();
+  });
+
   it("stacks with nblr in an ensemble stored as one file", async () => {
     const ensemble = new EnsembleModel({
       members: [

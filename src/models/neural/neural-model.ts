@@ -2,9 +2,10 @@
 // Transformer): tokenisation and vocabulary, training through the neural trainer, Platt calibration
 // on the validation split, occlusion explanations, and the model file (weights as safetensors).
 import { createHash } from "node:crypto";
+import { join } from "node:path";
 import type { Review } from "../../data/types.ts";
 import { tokenize, tokenizeWithOffsets } from "../../text/preprocess.ts";
-import { predictLogits, trainNetwork } from "../../train/neural/trainer.ts";
+import { type LabelledSequences, predictLogits, trainNetwork } from "../../train/neural/trainer.ts";
 import { ModelFileError, UserError } from "../../util/errors.ts";
 import { fitPlatt, IDENTITY_PLATT, type Platt, sigmoid } from "../calibration.ts";
 import type {
@@ -118,17 +119,15 @@ export class NeuralModel<P extends NeuralParams> implements StackableModel {
       ];
       pretrainMetrics = await this.spec.architecture.pretrain(torch, net, p, corpus, encoder.size, options);
     }
-    const result = await trainNetwork(
-      torch,
-      net,
-      train,
-      validation,
-      { ...p.training, seed: p.seed },
-      options,
-    );
+    const start = p.training.refit ? net.store.snapshot() : undefined;
+    const config = { ...p.training, seed: p.seed };
+    const result = await trainNetwork(torch, net, train, validation, config, options);
     const platt = fitPlatt(result.validationLogits, yVal);
     this.validationLogits = Float64Array.from(result.validationLogits, (z) => platt.a * z + platt.b);
     this.#fitted = { torch, net, encoder, platt };
+    const refit = start
+      ? await this.#refit(torch, net, start, train, validation, result.bestEpoch, options)
+      : {};
     const best = result.history[result.bestEpoch - 1];
     const metrics: Record<string, number> = {
       val_accuracy: best?.valAccuracy ?? Number.NaN,
@@ -141,12 +140,59 @@ export class NeuralModel<P extends NeuralParams> implements StackableModel {
       fit_seconds: (performance.now() - started) / 1000,
       vocab_size: encoder.size,
       ...pretrainMetrics,
+      ...refit,
     };
     this.#meta = this.#metadata(encoder, metrics, data.dataSha256, {
       history: result.history,
       stoppedEarly: result.stoppedEarly,
     });
     return metrics;
+  }
+
+  /**
+   * Trains `net` again from `start` on train + validation for the epoch count the first fit chose,
+   * keeping the last weights (the validation reviews are training data now, so there is nothing left
+   * to select on). Its progress and metrics are prefixed "refit".
+   */
+  async #refit(
+    torch: Torch,
+    net: Network,
+    start: ReturnType<Network["store"]["snapshot"]>,
+    train: LabelledSequences,
+    validation: LabelledSequences,
+    epochs: number,
+    options: FitOptions,
+  ): Promise<Record<string, number>> {
+    const started = performance.now();
+    net.store.load(start);
+    const labels = new Float32Array(train.labels.length + validation.labels.length);
+    labels.set(train.labels);
+    labels.set(validation.labels, train.labels.length);
+    const t = this.params.training;
+    await trainNetwork(
+      torch,
+      net,
+      { seqs: [...train.seqs, ...validation.seqs], labels },
+      validation,
+      {
+        ...t,
+        seed: this.params.seed,
+        epochs,
+        patience: 0,
+        keep: "last",
+        checkpointDir: t.checkpointDir && join(t.checkpointDir, "refit"),
+      },
+      {
+        ...options,
+        onProgress: (e) => options.onProgress?.({ ...e, phase: `refit ${e.phase}` }),
+        onMetric: (name, value, step) => options.onMetric?.(`refit_${name}`, value, step),
+      },
+    );
+    return {
+      refit_epochs: epochs,
+      train_reviews: labels.length,
+      refit_seconds: (performance.now() - started) / 1000,
+    };
   }
 
   #metadata(

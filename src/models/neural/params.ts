@@ -26,6 +26,12 @@ export const TrainingSchema = z
      */
     precision: z.enum(PRECISIONS).default("fp32"),
     checkpointDir: z.string().optional(),
+    /**
+     * Once early stopping has picked the epoch count on validation, train again from the same start
+     * (same vocabulary and pre-trained vectors) on train + validation for that many epochs. Calibration
+     * and the logits offered for stacking stay those of the first fit, which saw no validation labels.
+     */
+    refit: z.boolean().default(false),
   })
   .strict();
 

@@ -36,6 +36,11 @@ export interface TrainerConfig {
   checkpointDir?: string;
   /** Mixed precision for the training forward pass (fp32 when omitted); validation runs in float32. */
   precision?: Precision;
+  /**
+   * Return the weights of the epoch with the lowest validation loss (default) or of the last epoch
+   * (a refit on train + validation, whose "validation" loss is a training loss).
+   */
+  keep?: "best" | "last";
 }
 
 export interface LabelledSequences {
@@ -254,7 +259,7 @@ export async function trainNetwork(
   } finally {
     optimizer.dispose();
   }
-  net.store.load(best);
+  if (config.keep !== "last") net.store.load(best);
   return {
     history: state.history,
     bestEpoch: state.bestEpoch,
