@@ -1,42 +1,31 @@
 // Which members earn their place in a stacked ensemble: trains each candidate once on a movie-disjoint
 // split of IMDb train (never test), caches its calibrated validation logits in scratch/stack/, and scores
 // member subsets by 5-fold cross-validation of the stacker on the validation reviews.
-//   npx tsx bench/stack.ts <seed> <member>[,<member>...]    members: nblr, ft12, cnnv2 (the best preset's),
+//   npx tsx bench/stack.ts <seed> <member>[,<member>...]    members: nblr, ft12, cnnv2 (the best preset's), cnnR,
 //                                                           ft13, or name=family:{json hyperparameters}
 //   npx tsx bench/stack.ts <seed> --eval nblr+ft12+ft13,nblr+ft12+ft13+cnn3
+// With --nested after the seed, the members are fitted on an inner movie-disjoint split of that train
+// part (selection fit + stacking on the inner validation, refit as shipped) and also score the outer
+// validation reviews, which no choice inside the fit has seen: --eval then reports the stacked
+// ensemble's accuracy and ECE there too, i.e. how a member's refit behaves once deployed.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { readImdb } from "../src/data/imdb.ts";
 import { resolveDataPath } from "../src/data/paths.ts";
 import { splitByGroup } from "../src/data/split.ts";
+import { binaryMetrics } from "../src/eval/metrics.ts";
 import "../src/models/families.ts";
 import { fitStacker } from "../src/models/ensemble/model.ts";
 import type { StackableModel } from "../src/models/model.ts";
 import { getFamily } from "../src/models/registry.ts";
-import { DEFAULT_PREPROCESS } from "../src/text/preprocess.ts";
-import { resolveConfig } from "../src/train/train.ts";
+import { parseMember, phaseLogger, splitMembers } from "./members.ts";
 
-const best = resolveConfig({ preset: "best" }).hyperparameters.members as {
-  family: string;
-  hyperparameters: Record<string, unknown>;
-}[];
-const CONFIGS: Record<string, { family: string; hyperparameters: Record<string, unknown> }> = {
-  nblr: best[0],
-  ft12: best[1],
-  // The earlier best preset's second fastText member: 1-3-grams without negation marking.
-  ft13: {
-    family: "fasttext",
-    hyperparameters: {
-      ...best[1].hyperparameters,
-      preprocess: { ...DEFAULT_PREPROCESS, negation: false },
-      ngrams: { minN: 1, maxN: 3, hashBits: 22 },
-    },
-  },
-  cnnv2: best[2],
-};
-const [seedArg, what, evalArg] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const nested = args.includes("--nested");
+const [seedArg, what, evalArg] = args.filter((a) => a !== "--nested");
 const seed = Number(seedArg);
 mkdirSync("scratch/stack", { recursive: true });
-const file = (name: string) => `scratch/stack/${name}-seed${seed}.json`;
+const file = (name: string) => `scratch/stack/${name}-seed${seed}${nested ? "-nested" : ""}.json`;
+const logit = (p: number) => Math.log(Math.max(1e-12, p) / Math.max(1e-12, 1 - p));
 
 if (what === "--eval") {
   for (const combo of evalArg.split(",")) {
@@ -62,54 +51,40 @@ if (what === "--eval") {
       }
     }
     const full = fitStacker(feats, labels, 1e-3);
+    let heldout = "";
+    if (nested) {
+      // The ensemble as shipped: stacker from the inner validation logits, members' refit predictions.
+      const y = Uint8Array.from(runs[0].heldout.labels as number[]);
+      const p = Float64Array.from(y, (_, i) => {
+        let z = full.bias;
+        for (let k = 0; k < runs.length; k++) z += full.weights[k] * logit(runs[k].heldout.probs[i]);
+        return 1 / (1 + Math.exp(-z));
+      });
+      const m = binaryMetrics(y, p);
+      heldout = `  held-out ${(100 * m.accuracy.value).toFixed(2)}% ECE ${m.ece.toFixed(4)} log-loss ${m.logLoss.toFixed(4)}`;
+    }
     console.log(
-      `${combo}: cv ${((100 * correct) / n).toFixed(2)}%  weights ${full.weights.map((w) => w.toFixed(2)).join(" ")}`,
+      `${combo}: cv ${((100 * correct) / n).toFixed(2)}%${heldout}  weights ${full.weights.map((w) => w.toFixed(2)).join(" ")}`,
     );
   }
 } else {
   const data = await readImdb(resolveDataPath(), { splits: ["train", "unsup"] });
-  const { train, validation } = splitByGroup(data.train, { validationFraction: 0.2, seed });
+  const outer = splitByGroup(data.train, { validationFraction: 0.2, seed });
+  const { train, validation } = nested
+    ? splitByGroup(outer.train, { validationFraction: 0.2, seed: seed + 100 })
+    : outer;
   const unlabeled = data.unsup;
-  // Members are separated by commas outside JSON braces (which may nest).
-  const specs: string[] = [""];
-  let depth = 0;
-  for (const ch of what) {
-    if (ch === "," && depth === 0) specs.push("");
-    else specs[specs.length - 1] += ch;
-    if (ch === "{") depth++;
-    if (ch === "}") depth--;
-  }
-  for (const spec of specs) {
-    const eq = spec.indexOf("=");
-    const name = eq < 0 ? spec : spec.slice(0, eq);
+  for (const spec of splitMembers(what)) {
+    const { name, config } = parseMember(spec);
     if (existsSync(file(name))) continue;
-    let config = CONFIGS[name];
-    if (!config) {
-      const rest = spec.slice(eq + 1);
-      const colon = rest.indexOf(":");
-      if (eq < 0 || colon < 0)
-        throw new Error(`unknown member "${spec}" (nblr, ft12, ft13, cnnv2 or name=family:{json})`);
-      config = { family: rest.slice(0, colon), hyperparameters: JSON.parse(rest.slice(colon + 1)) };
-    }
+    // Outside nested runs nothing but the validation logits is used, so NB-LR skips its refit.
     const model = (await getFamily(config.family)).create({
       ...config.hyperparameters,
-      ...(config.family === "nblr" ? { refit: false } : {}),
+      ...(config.family === "nblr" && !nested ? { refit: false } : {}),
       seed,
     }) as StackableModel;
     const started = performance.now();
-    let phase = "";
-    const metrics = await model.fit(
-      { train, validation, unlabeled },
-      {
-        // One stderr line per phase (with its metrics once it reports them), for long members.
-        onProgress: (e) => {
-          if (e.phase === phase && !(e.metrics && e.done === e.total)) return;
-          phase = e.phase;
-          const t = ((performance.now() - started) / 1000).toFixed(0);
-          process.stderr.write(`${name} ${t}s ${e.phase} ${e.metrics ? JSON.stringify(e.metrics) : ""}\n`);
-        },
-      },
-    );
+    const metrics = await model.fit({ train, validation, unlabeled }, { onProgress: phaseLogger(name) });
     const seconds = (performance.now() - started) / 1000;
     const logits = model.validationLogits;
     if (!logits) throw new Error("no validation logits");
@@ -130,6 +105,12 @@ if (what === "--eval") {
         metrics,
         labels: validation.map((r) => r.label),
         logits: Array.from(logits),
+        heldout: nested
+          ? {
+              labels: outer.validation.map((r) => r.label),
+              probs: Array.from(await model.predictProba(outer.validation.map((r) => r.text))),
+            }
+          : undefined,
       }),
     );
   }

@@ -1,0 +1,128 @@
+// Cross-fitted stacking: each member is trained on K movie-grouped folds of a seed's 80% train part, so
+// every one of its ~20,000 reviews gets an out-of-fold logit; the stacker is fitted on all of them (not on
+// one 5,000-review validation split), and a member's K fold models are averaged (bagging) when deployed.
+// The 20% the seed holds out by movie scores the deployed ensemble; no choice inside sees it.
+//   npx tsx bench/crossfit.ts <seed> <member>[,<member>...]   (names as in bench/members.ts)
+//   npx tsx bench/crossfit.ts <seed> --eval nblr+ft12,nblr+ft12+cnnw
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readImdb } from "../src/data/imdb.ts";
+import { resolveDataPath } from "../src/data/paths.ts";
+import { groupKFold, splitByGroup } from "../src/data/split.ts";
+import { binaryMetrics } from "../src/eval/metrics.ts";
+import "../src/models/families.ts";
+import { fitStacker } from "../src/models/ensemble/model.ts";
+import type { StackableModel } from "../src/models/model.ts";
+import { getFamily } from "../src/models/registry.ts";
+import { parseMember, phaseLogger, splitMembers } from "./members.ts";
+
+const K = 5;
+const [seedArg, what, evalArg] = process.argv.slice(2);
+const seed = Number(seedArg);
+mkdirSync("scratch/crossfit", { recursive: true });
+const file = (name: string, fold: number) => `scratch/crossfit/${name}-seed${seed}-fold${fold}.json`;
+const logit = (p: number) => Math.log(Math.max(1e-12, p) / Math.max(1e-12, 1 - p));
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+interface FoldRun {
+  /** Positions in the seed's train part of this fold's validation reviews. */
+  index: number[];
+  logits: number[];
+  labels: number[];
+  heldout: { labels: number[]; probs: number[] };
+  acc: number;
+  seconds: number;
+}
+
+if (what === "--eval") {
+  for (const combo of evalArg.split(",")) {
+    const names = combo.split("+");
+    const runs = names.map((n) =>
+      Array.from({ length: K }, (_, k) => JSON.parse(readFileSync(file(n, k), "utf8")) as FoldRun),
+    );
+    // Out-of-fold features: member m's logit for every review of the train part, by position.
+    const n = runs[0].reduce((s, r) => s + r.index.length, 0);
+    const labels = new Uint8Array(n);
+    const feats = runs.map((folds) => {
+      const x = new Float64Array(n);
+      for (const r of folds)
+        r.index.forEach((pos, i) => {
+          x[pos] = r.logits[i];
+          labels[pos] = r.labels[i];
+        });
+      return x;
+    });
+    let correct = 0;
+    for (let f = 0; f < K; f++) {
+      const tr = [...Array(n).keys()].filter((i) => i % K !== f);
+      const te = [...Array(n).keys()].filter((i) => i % K === f);
+      const s = fitStacker(
+        feats.map((x) => Float64Array.from(tr, (i) => x[i])),
+        Uint8Array.from(tr, (i) => labels[i]),
+        1e-3,
+      );
+      for (const i of te) {
+        let z = s.bias;
+        for (let m = 0; m < feats.length; m++) z += s.weights[m] * feats[m][i];
+        if ((z > 0 ? 1 : 0) === labels[i]) correct++;
+      }
+    }
+    const stacker = fitStacker(feats, labels, 1e-3);
+    // Deployed: each member's K fold models averaged in logit space, then the stacker.
+    const y = Uint8Array.from(runs[0][0].heldout.labels);
+    const member = (m: number, i: number) => runs[m].reduce((s, r) => s + logit(r.heldout.probs[i]), 0) / K;
+    const p = Float64Array.from(y, (_, i) =>
+      sigmoid(runs.reduce((z, _r, m) => z + stacker.weights[m] * member(m, i), stacker.bias)),
+    );
+    const metrics = binaryMetrics(y, p);
+    const alone = runs.map((_r, m) => {
+      const ok = y.filter((label, i) => (member(m, i) > 0 ? 1 : 0) === label).length;
+      return `${names[m]} ${((100 * ok) / y.length).toFixed(2)}%`;
+    });
+    console.log(
+      `${combo}: oof cv ${((100 * correct) / n).toFixed(2)}%  held-out ${(100 * metrics.accuracy.value).toFixed(2)}% ECE ${metrics.ece.toFixed(4)} log-loss ${metrics.logLoss.toFixed(4)}  bagged alone: ${alone.join(", ")}  weights ${stacker.weights.map((w) => w.toFixed(2)).join(" ")}`,
+    );
+  }
+} else {
+  const data = await readImdb(resolveDataPath(), { splits: ["train", "unsup"] });
+  const outer = splitByGroup(data.train, { validationFraction: 0.2, seed });
+  const position = new Map(outer.train.map((r, i) => [r, i]));
+  const folds = groupKFold(outer.train, K, seed);
+  const heldoutTexts = outer.validation.map((r) => r.text);
+  for (const spec of splitMembers(what)) {
+    const { name, config } = parseMember(spec);
+    for (const [k, fold] of folds.entries()) {
+      if (existsSync(file(name, k))) continue;
+      // No refit: each fold model keeps its own 80%, so the K of them differ and bagging has something to average.
+      const model = (await getFamily(config.family)).create({
+        ...config.hyperparameters,
+        ...(config.family === "nblr" || config.family === "fasttext" ? { refit: false } : {}),
+        seed: seed * 10 + k,
+      }) as StackableModel;
+      const started = performance.now();
+      await model.fit(
+        { train: fold.train, validation: fold.validation, unlabeled: data.unsup },
+        { onProgress: phaseLogger(`${name} fold ${k}`) },
+      );
+      const logits = model.validationLogits;
+      if (!logits) throw new Error(`${name} keeps no validation logits`);
+      const labels = fold.validation.map((r) => r.label ?? 0);
+      const acc = labels.filter((y, i) => (logits[i] > 0 ? 1 : 0) === y).length / labels.length;
+      const run: FoldRun = {
+        index: fold.validation.map((r) => position.get(r)!),
+        logits: Array.from(logits),
+        labels,
+        heldout: {
+          labels: outer.validation.map((r) => r.label ?? 0),
+          probs: Array.from(await model.predictProba(heldoutTexts)),
+        },
+        acc,
+        seconds: (performance.now() - started) / 1000,
+      };
+      await model.dispose?.();
+      writeFileSync(file(name, k), JSON.stringify(run));
+      console.log(
+        `${name} fold ${k} seed ${seed}: fold val ${(acc * 100).toFixed(2)}% in ${run.seconds.toFixed(0)} s`,
+      );
+    }
+  }
+}
