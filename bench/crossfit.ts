@@ -3,7 +3,9 @@
 // one 5,000-review validation split), and a member's K fold models are averaged (bagging) when deployed.
 // The 20% the seed holds out by movie scores the deployed ensemble; no choice inside sees it.
 //   npx tsx bench/crossfit.ts <seed> <member>[,<member>...]   (names as in bench/members.ts)
-//   npx tsx bench/crossfit.ts <seed> --eval nblr+ft12,nblr+ft12+cnnw
+//   npx tsx bench/crossfit.ts <seed> --eval nblr+ft12,nblr+ft12+cnnw,nblr@full+ft12@full+cnnw
+// `--full <members>` also fits each member once on the whole train part (with its own refit setting, fold 0
+// as its validation); `name@full` in --eval deploys that single model instead of the bag of K.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { readImdb } from "../src/data/imdb.ts";
 import { resolveDataPath } from "../src/data/paths.ts";
@@ -13,13 +15,14 @@ import "../src/models/families.ts";
 import { fitStacker } from "../src/models/ensemble/model.ts";
 import type { StackableModel } from "../src/models/model.ts";
 import { getFamily } from "../src/models/registry.ts";
-import { parseMember, phaseLogger, splitMembers } from "./members.ts";
+import { crossValidatedStacking, parseMember, phaseLogger, splitMembers } from "./members.ts";
 
 const K = 5;
 const [seedArg, what, evalArg] = process.argv.slice(2);
+const full = what === "--full";
 const seed = Number(seedArg);
 mkdirSync("scratch/crossfit", { recursive: true });
-const file = (name: string, fold: number) => `scratch/crossfit/${name}-seed${seed}-fold${fold}.json`;
+const file = (name: string, fold: number | "full") => `scratch/crossfit/${name}-seed${seed}-fold${fold}.json`;
 const logit = (p: number) => Math.log(Math.max(1e-12, p) / Math.max(1e-12, 1 - p));
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
@@ -36,8 +39,10 @@ interface FoldRun {
 if (what === "--eval") {
   for (const combo of evalArg.split(",")) {
     const names = combo.split("+");
-    const runs = names.map((n) =>
-      Array.from({ length: K }, (_, k) => JSON.parse(readFileSync(file(n, k), "utf8")) as FoldRun),
+    const read = (n: string, k: number | "full") => JSON.parse(readFileSync(file(n, k), "utf8")) as FoldRun;
+    const runs = names.map((n) => Array.from({ length: K }, (_, k) => read(n.replace("@full", ""), k)));
+    const deployed = names.map((n, m) =>
+      n.endsWith("@full") ? [read(n.replace("@full", ""), "full")] : runs[m],
     );
     // Out-of-fold features: member m's logit for every review of the train part, by position.
     const n = runs[0].reduce((s, r) => s + r.index.length, 0);
@@ -51,25 +56,12 @@ if (what === "--eval") {
         });
       return x;
     });
-    let correct = 0;
-    for (let f = 0; f < K; f++) {
-      const tr = [...Array(n).keys()].filter((i) => i % K !== f);
-      const te = [...Array(n).keys()].filter((i) => i % K === f);
-      const s = fitStacker(
-        feats.map((x) => Float64Array.from(tr, (i) => x[i])),
-        Uint8Array.from(tr, (i) => labels[i]),
-        1e-3,
-      );
-      for (const i of te) {
-        let z = s.bias;
-        for (let m = 0; m < feats.length; m++) z += s.weights[m] * feats[m][i];
-        if ((z > 0 ? 1 : 0) === labels[i]) correct++;
-      }
-    }
+    const cv = crossValidatedStacking(feats, labels);
     const stacker = fitStacker(feats, labels, 1e-3);
-    // Deployed: each member's K fold models averaged in logit space, then the stacker.
+    // Deployed: each member's K fold models averaged in logit space (or its one full model), then the stacker.
     const y = Uint8Array.from(runs[0][0].heldout.labels);
-    const member = (m: number, i: number) => runs[m].reduce((s, r) => s + logit(r.heldout.probs[i]), 0) / K;
+    const member = (m: number, i: number) =>
+      deployed[m].reduce((s, r) => s + logit(r.heldout.probs[i]), 0) / deployed[m].length;
     const p = Float64Array.from(y, (_, i) =>
       sigmoid(runs.reduce((z, _r, m) => z + stacker.weights[m] * member(m, i), stacker.bias)),
     );
@@ -79,7 +71,7 @@ if (what === "--eval") {
       return `${names[m]} ${((100 * ok) / y.length).toFixed(2)}%`;
     });
     console.log(
-      `${combo}: oof cv ${((100 * correct) / n).toFixed(2)}%  held-out ${(100 * metrics.accuracy.value).toFixed(2)}% ECE ${metrics.ece.toFixed(4)} log-loss ${metrics.logLoss.toFixed(4)}  bagged alone: ${alone.join(", ")}  weights ${stacker.weights.map((w) => w.toFixed(2)).join(" ")}`,
+      `${combo}: oof cv ${(100 * cv).toFixed(2)}%  held-out ${(100 * metrics.accuracy.value).toFixed(2)}% ECE ${metrics.ece.toFixed(4)} log-loss ${metrics.logLoss.toFixed(4)}  bagged alone: ${alone.join(", ")}  weights ${stacker.weights.map((w) => w.toFixed(2)).join(" ")}`,
     );
   }
 } else {
@@ -88,15 +80,17 @@ if (what === "--eval") {
   const position = new Map(outer.train.map((r, i) => [r, i]));
   const folds = groupKFold(outer.train, K, seed);
   const heldoutTexts = outer.validation.map((r) => r.text);
-  for (const spec of splitMembers(what)) {
+  for (const spec of splitMembers(full ? evalArg : what)) {
     const { name, config } = parseMember(spec);
-    for (const [k, fold] of folds.entries()) {
+    for (const [k, fold] of full ? ([["full", folds[0]]] as const) : folds.entries()) {
       if (existsSync(file(name, k))) continue;
-      // No refit: each fold model keeps its own 80%, so the K of them differ and bagging has something to average.
+      // No refit in the folds: each fold model keeps its own 80%, so the K of them differ and bagging
+      // has something to average.
+      const noRefit = !full && (config.family === "nblr" || config.family === "fasttext");
       const model = (await getFamily(config.family)).create({
         ...config.hyperparameters,
-        ...(config.family === "nblr" || config.family === "fasttext" ? { refit: false } : {}),
-        seed: seed * 10 + k,
+        ...(noRefit ? { refit: false } : {}),
+        seed: k === "full" ? seed : seed * 10 + k,
       }) as StackableModel;
       const started = performance.now();
       await model.fit(

@@ -1,5 +1,6 @@
 // Candidate ensemble members for the stacking experiments (bench/stack.ts, bench/crossfit.ts), by name:
 // the best preset's members and earlier candidates, or any `name=family:{json hyperparameters}`.
+import { fitStacker } from "../src/models/ensemble/model.ts";
 import { DEFAULT_PREPROCESS } from "../src/text/preprocess.ts";
 import { resolveConfig } from "../src/train/train.ts";
 
@@ -80,4 +81,26 @@ export function phaseLogger(
     const t = ((performance.now() - started) / 1000).toFixed(0);
     process.stderr.write(`${name} ${t}s ${e.phase} ${e.metrics ? JSON.stringify(e.metrics) : ""}\n`);
   };
+}
+
+/** Accuracy of the logistic stacker under 5-fold cross-validation (fold = position mod 5) on its features. */
+export function crossValidatedStacking(feats: readonly Float64Array[], labels: Uint8Array): number {
+  const n = labels.length;
+  const folds = 5;
+  let correct = 0;
+  for (let f = 0; f < folds; f++) {
+    const tr = [...Array(n).keys()].filter((i) => i % folds !== f);
+    const te = [...Array(n).keys()].filter((i) => i % folds === f);
+    const s = fitStacker(
+      feats.map((x) => Float64Array.from(tr, (i) => x[i])),
+      Uint8Array.from(tr, (i) => labels[i]),
+      1e-3,
+    );
+    for (const i of te) {
+      let z = s.bias;
+      for (let k = 0; k < feats.length; k++) z += s.weights[k] * feats[k][i];
+      if ((z > 0 ? 1 : 0) === labels[i]) correct++;
+    }
+  }
+  return correct / n;
 }

@@ -17,7 +17,7 @@ import "../src/models/families.ts";
 import { fitStacker } from "../src/models/ensemble/model.ts";
 import type { StackableModel } from "../src/models/model.ts";
 import { getFamily } from "../src/models/registry.ts";
-import { parseMember, phaseLogger, splitMembers } from "./members.ts";
+import { crossValidatedStacking, parseMember, phaseLogger, splitMembers } from "./members.ts";
 
 const args = process.argv.slice(2);
 const nested = args.includes("--nested");
@@ -32,24 +32,8 @@ if (what === "--eval") {
     const names = combo.split("+");
     const runs = names.map((n) => JSON.parse(readFileSync(file(n), "utf8")));
     const labels = Uint8Array.from(runs[0].labels);
-    const n = labels.length;
     const feats = runs.map((r) => Float64Array.from(r.logits));
-    let correct = 0;
-    const folds = 5;
-    for (let f = 0; f < folds; f++) {
-      const tr = [...Array(n).keys()].filter((i) => i % folds !== f);
-      const te = [...Array(n).keys()].filter((i) => i % folds === f);
-      const s = fitStacker(
-        feats.map((x) => Float64Array.from(tr, (i) => x[i])),
-        Uint8Array.from(tr, (i) => labels[i]),
-        1e-3,
-      );
-      for (const i of te) {
-        let z = s.bias;
-        for (let k = 0; k < feats.length; k++) z += s.weights[k] * feats[k][i];
-        if ((z > 0 ? 1 : 0) === labels[i]) correct++;
-      }
-    }
+    const cv = crossValidatedStacking(feats, labels);
     const full = fitStacker(feats, labels, 1e-3);
     let heldout = "";
     if (nested) {
@@ -64,7 +48,7 @@ if (what === "--eval") {
       heldout = `  held-out ${(100 * m.accuracy.value).toFixed(2)}% ECE ${m.ece.toFixed(4)} log-loss ${m.logLoss.toFixed(4)}`;
     }
     console.log(
-      `${combo}: cv ${((100 * correct) / n).toFixed(2)}%${heldout}  weights ${full.weights.map((w) => w.toFixed(2)).join(" ")}`,
+      `${combo}: cv ${(100 * cv).toFixed(2)}%${heldout}  weights ${full.weights.map((w) => w.toFixed(2)).join(" ")}`,
     );
   }
 } else {
