@@ -5,7 +5,8 @@
 //   npx tsx bench/crossfit.ts <seed> <member>[,<member>...]   (names as in bench/members.ts)
 //   npx tsx bench/crossfit.ts <seed> --eval nblr+ft12,nblr+ft12+cnnw,nblr@full+ft12@full+cnnw
 // `--full <members>` also fits each member once on the whole train part (with its own refit setting, fold 0
-// as its validation); `name@full` in --eval deploys that single model instead of the bag of K.
+// as its validation); `name@full` in --eval deploys that single model instead of the bag of K, and
+// `name@<k>` deploys fold k's model alone (one model trained on 80% of the train part).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { readImdb } from "../src/data/imdb.ts";
 import { resolveDataPath } from "../src/data/paths.ts";
@@ -40,10 +41,13 @@ if (what === "--eval") {
   for (const combo of evalArg.split(",")) {
     const names = combo.split("+");
     const read = (n: string, k: number | "full") => JSON.parse(readFileSync(file(n, k), "utf8")) as FoldRun;
-    const runs = names.map((n) => Array.from({ length: K }, (_, k) => read(n.replace("@full", ""), k)));
-    const deployed = names.map((n, m) =>
-      n.endsWith("@full") ? [read(n.replace("@full", ""), "full")] : runs[m],
-    );
+    const base = (n: string) => n.split("@")[0];
+    const runs = names.map((n) => Array.from({ length: K }, (_, k) => read(base(n), k)));
+    const deployed = names.map((n, m) => {
+      const at = n.split("@")[1];
+      if (at === undefined) return runs[m];
+      return [at === "full" ? read(base(n), "full") : runs[m][Number(at)]];
+    });
     // Out-of-fold features: member m's logit for every review of the train part, by position.
     const n = runs[0].reduce((s, r) => s + r.index.length, 0);
     const labels = new Uint8Array(n);
