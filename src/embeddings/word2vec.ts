@@ -1,6 +1,7 @@
 // word2vec (Mikolov et al. 2013) trained on the project's own corpus: continuous bag of words or
 // skip-gram, with negative sampling, subsampling of frequent words and a linearly decaying rate —
-// the algorithm of the reference word2vec.c, in one thread over typed arrays.
+// the algorithm of the reference word2vec.c over typed arrays: in one thread (bit-exact for a seed) or,
+// like word2vec.c, in several threads updating shared vectors without locks (Hogwild; word2vec-worker.ts).
 //   CBOW:      h = mean of the context vectors; for the centre word (label 1) and `negative` words
 //              drawn from unigram^0.75 (label 0): g = lr (label - σ(h·o)); o += g h; each context
 //              vector += Σ g o.
@@ -10,6 +11,8 @@
 // corpus would leave the last-seen class's words freshest.
 import { rng, shuffle } from "../util/random.ts";
 import { buildVocabulary, type EmbeddingProgress, toIds, type WordVectors } from "./vocabulary.ts";
+import { newState, trainDocuments } from "./word2vec-core.ts";
+import { runEpoch, startWorkers } from "./word2vec-threads.ts";
 
 export interface Word2VecOptions {
   method: "cbow" | "skipgram";
@@ -25,6 +28,11 @@ export interface Word2VecOptions {
   /** Starting rate (word2vec.c: 0.05 for CBOW, 0.025 for skip-gram), decayed linearly to 1e-4 of it. */
   learningRate: number;
   seed: number;
+  /**
+   * Worker threads updating the shared vectors lock-free, as word2vec.c does: about n times faster on n
+   * cores, but the result then depends on thread timing (1 = one thread, reproducible for a seed).
+   */
+  threads: number;
 }
 
 export const DEFAULT_WORD2VEC: Word2VecOptions = {
@@ -38,30 +46,8 @@ export const DEFAULT_WORD2VEC: Word2VecOptions = {
   epochs: 5,
   learningRate: 0.05,
   seed: 0,
+  threads: 1,
 };
-
-const NEGATIVE_TABLE_SIZE = 1 << 24;
-const MAX_EXP = 6;
-
-/** Word ids repeated in proportion to count^0.75 (word2vec.c's unigram table); zero counts never drawn. */
-function negativeTable(counts: Float64Array): Int32Array {
-  const table = new Int32Array(NEGATIVE_TABLE_SIZE);
-  let total = 0;
-  for (const c of counts) total += c ** 0.75;
-  let word = 0;
-  let cumulative = 0;
-  for (let i = 0; i < table.length; i++) {
-    while (
-      word < counts.length - 1 &&
-      (counts[word] === 0 || (i + 0.5) / table.length > cumulative + counts[word] ** 0.75 / total)
-    ) {
-      cumulative += counts[word] ** 0.75 / total;
-      word++;
-    }
-    table[i] = word;
-  }
-  return table;
-}
 
 /** Train on token lists: builds the vocabulary (minCount, maxVocab), then `trainWord2VecIds`. */
 export async function trainWord2Vec(
@@ -90,94 +76,30 @@ export async function trainWord2VecIds(
   onProgress?: (p: EmbeddingProgress) => void,
 ): Promise<Float32Array> {
   const o = { ...DEFAULT_WORD2VEC, ...options };
-  const V = counts.length;
-  const D = o.dim;
-  let corpusTokens = 0;
-  for (const c of counts) corpusTokens += c;
-  const keep = Float64Array.from(counts, (c) => {
-    if (c === 0) return 0;
-    if (o.sample <= 0) return 1;
-    const ratio = (o.sample * corpusTokens) / c;
-    return Math.min(1, Math.sqrt(ratio) + ratio);
-  });
-  const table = negativeTable(counts);
-
-  const random = rng(o.seed);
-  const input = Float32Array.from({ length: V * D }, () => (random() - 0.5) / D);
-  const output = new Float32Array(V * D);
-  const h = new Float32Array(D);
-  const grad = new Float32Array(D);
-  const sentence = new Int32Array(docs.reduce((m, d) => Math.max(m, d.length), 0));
+  const threads = Math.max(1, Math.min(o.threads, docs.length));
+  const state = newState(docs, counts, o, threads > 1);
+  // Its own stream: the seed's first numbers drew the starting vectors.
+  const random = rng(o.seed ^ 0x5bd1e995);
   const order = Uint32Array.from({ length: docs.length }, (_, i) => i);
-  const totalWork = o.epochs * corpusTokens;
-  let done = 0;
-
-  // One logistic step of the pair (h, output row of `word`); accumulates the gradient for h in `grad`.
-  const step = (word: number, label: number, lr: number) => {
-    const row = word * D;
-    let dot = 0;
-    for (let k = 0; k < D; k++) dot += h[k] * output[row + k];
-    const p = dot > MAX_EXP ? 1 : dot < -MAX_EXP ? 0 : 1 / (1 + Math.exp(-dot));
-    const g = lr * (label - p);
-    for (let k = 0; k < D; k++) {
-      grad[k] += g * output[row + k];
-      output[row + k] += g * h[k];
-    }
-  };
-  const steps = (centre: number, lr: number) => {
-    grad.fill(0);
-    step(centre, 1, lr);
-    for (let n = 0; n < o.negative; n++) {
-      const w = table[Math.floor(random() * NEGATIVE_TABLE_SIZE)];
-      if (w !== centre) step(w, 0, lr);
-    }
-  };
-
-  for (let epoch = 0; epoch < o.epochs; epoch++) {
-    shuffle(order, random);
-    for (let n = 0; n < order.length; n++) {
-      const doc = docs[order[n]];
-      const lr = Math.max(o.learningRate * 1e-4, o.learningRate * (1 - done / totalWork));
-      done += doc.length;
-      let len = 0;
-      for (const w of doc) if (keep[w] >= 1 || (keep[w] > 0 && random() < keep[w])) sentence[len++] = w;
-      for (let pos = 0; pos < len; pos++) {
-        const centre = sentence[pos];
-        const b = 1 + Math.floor(random() * o.window);
-        const from = Math.max(0, pos - b);
-        const to = Math.min(len - 1, pos + b);
-        if (o.method === "cbow") {
-          const contexts = to - from;
-          if (contexts === 0) continue;
-          h.fill(0);
-          for (let c = from; c <= to; c++) {
-            if (c === pos) continue;
-            const row = sentence[c] * D;
-            for (let k = 0; k < D; k++) h[k] += input[row + k];
-          }
-          for (let k = 0; k < D; k++) h[k] /= contexts;
-          steps(centre, lr);
-          for (let c = from; c <= to; c++) {
-            if (c === pos) continue;
-            const row = sentence[c] * D;
-            for (let k = 0; k < D; k++) input[row + k] += grad[k];
-          }
-        } else {
-          for (let c = from; c <= to; c++) {
-            if (c === pos) continue;
-            const row = sentence[c] * D;
-            for (let k = 0; k < D; k++) h[k] = input[row + k];
-            steps(centre, lr);
-            for (let k = 0; k < D; k++) input[row + k] += grad[k];
-          }
-        }
+  const workers = threads > 1 ? await startWorkers(threads, state) : [];
+  try {
+    for (let epoch = 0; epoch < o.epochs; epoch++) {
+      const phase = `epoch ${epoch + 1}/${o.epochs}`;
+      shuffle(order, random);
+      if (workers.length === 0) {
+        await trainDocuments(state, order, random, async (n) => {
+          onProgress?.({ phase, done: n, total: docs.length });
+          await new Promise((r) => setImmediate(r));
+        });
+      } else {
+        await runEpoch(workers, order, o.seed * 1000 + epoch, state.progress, (n) =>
+          onProgress?.({ phase, done: n, total: docs.length }),
+        );
       }
-      if (n % 2000 === 0) {
-        onProgress?.({ phase: `epoch ${epoch + 1}/${o.epochs}`, done: n, total: docs.length });
-        await new Promise((r) => setImmediate(r));
-      }
+      onProgress?.({ phase, done: docs.length, total: docs.length });
     }
-    onProgress?.({ phase: `epoch ${epoch + 1}/${o.epochs}`, done: docs.length, total: docs.length });
+  } finally {
+    for (const w of workers) await w.terminate();
   }
-  return input;
+  return state.input;
 }

@@ -73,6 +73,21 @@ describe("GloVe", () => {
     }
   });
 
+  it("word2vec in two Hogwild threads learns the same structure and reports every document", async () => {
+    const docs = twoTopicCorpus(400);
+    const seen: number[] = [];
+    const v = await trainWord2Vec(
+      docs,
+      { dim: 8, window: 3, minCount: 1, sample: 0, epochs: 10, learningRate: 0.025, seed: 1, threads: 2 },
+      (e) => {
+        if (e.done === e.total) seen.push(e.done);
+      },
+    );
+    expect(seen).toEqual(new Array(10).fill(docs.length));
+    expect(cosine(v, "great", "wonderful")).toBeGreaterThan(cosine(v, "great", "awful") + 0.5);
+    expect(cosine(v, "dull", "boring")).toBeGreaterThan(cosine(v, "dull", "superb") + 0.5);
+  });
+
   it("word2vec is reproducible for a seed and subsamples frequent words", async () => {
     const docs = twoTopicCorpus(100).map((d) => [...d, "the", "the", "the"]);
     const options = { dim: 4, minCount: 1, epochs: 1, seed: 3 };

@@ -1,6 +1,7 @@
 // `sentiment embeddings train`: GloVe or word2vec word vectors from IMDb train + unlabeled reviews
 // (never test), written in GloVe's text format for the word-vector families (`--family lstm` or
 // `cnn`, hyperparameter `vectors`).
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { readImdb } from "../../data/imdb.ts";
@@ -38,6 +39,11 @@ export function register(program: Command): void {
       `passes (default: glove ${DEFAULT_GLOVE.epochs} over the co-occurrences, word2vec ${DEFAULT_WORD2VEC.epochs} over the reviews)`,
     )
     .option("--no-unlabeled", "use only the labelled train reviews")
+    .option(
+      "--threads <n>",
+      "word2vec threads updating shared vectors without locks (1 = reproducible for a seed)",
+      String(availableParallelism()),
+    )
     .option("--seed <n>", "random seed", "0")
     .option("--json", "print one JSON object with the result")
     .option("--quiet", "no progress output")
@@ -71,7 +77,15 @@ export function register(program: Command): void {
       const vectors =
         method === "glove"
           ? await trainGlove(docs, set, onProgress)
-          : await trainWord2Vec(docs, { ...set, method: method as "cbow" | "skipgram" }, onProgress);
+          : await trainWord2Vec(
+              docs,
+              {
+                ...set,
+                method: method as "cbow" | "skipgram",
+                threads: positiveInt(opts.threads, "--threads"),
+              },
+              onProgress,
+            );
       progress.stop();
       const out = resolve(opts.out ?? `models/${method}.imdb.${vectors.dim}d.txt`);
       await writeGloveText(out, vectors);

@@ -31,6 +31,8 @@ export const Word2VecStartSchema = z
     negative: z.number().int().min(1).default(5),
     sample: z.number().min(0).default(1e-4),
     learningRate: z.number().positive().default(0.05),
+    /** Hogwild threads (0 = one per core); 1 makes the vectors reproducible for a seed. */
+    threads: z.number().int().min(0).default(0),
   })
   .strict();
 
