@@ -6,9 +6,11 @@ import { describe, expect, it } from "vitest";
 import { trainGlove } from "../../src/embeddings/glove.ts";
 import { readWordVectors, writeGloveText } from "../../src/embeddings/vectors.ts";
 import type { WordVectors } from "../../src/embeddings/vocabulary.ts";
-import { trainWord2Vec } from "../../src/embeddings/word2vec.ts";
+import { DEFAULT_WORD2VEC, trainWord2Vec } from "../../src/embeddings/word2vec.ts";
+import { newState, trainDocuments } from "../../src/embeddings/word2vec-core.ts";
 import { family } from "../../src/models/lstm/family.ts";
 import { tokenize } from "../../src/text/preprocess.ts";
+import { rng } from "../../src/util/random.ts";
 import { hasTorch, torchSkipReason } from "../torch/setup.ts";
 import { syntheticReviews } from "./fixtures.ts";
 
@@ -86,6 +88,20 @@ describe("GloVe", () => {
     expect(seen).toEqual(new Array(10).fill(docs.length));
     expect(cosine(v, "great", "wonderful")).toBeGreaterThan(cosine(v, "great", "awful") + 0.5);
     expect(cosine(v, "dull", "boring")).toBeGreaterThan(cosine(v, "dull", "superb") + 0.5);
+  });
+
+  it("word2vec's rate schedule counts only words with a count (unknown ids are skipped, not work)", async () => {
+    // ids 0 and 1 play padding/unknown (count 0); 2 and 3 are words.
+    const docs = [Int32Array.from([2, 1, 3, 1, 2]), Int32Array.from([0, 3, 3])];
+    const counts = Float64Array.from([0, 0, 2, 3]);
+    const options = { ...DEFAULT_WORD2VEC, dim: 4, sample: 0, epochs: 2 };
+    const state = newState(docs, counts, options, false);
+    expect(state.options.totalWork).toBe(10);
+    await trainDocuments(state, Uint32Array.from([0, 1]), rng(1));
+    expect(state.progress[0]).toBe(5n); // one epoch = the 5 counted tokens, not the 8 ids
+    expect(state.progress[1]).toBe(2n);
+    // Padding and unknown rows are never touched.
+    expect(Array.from(state.output.subarray(0, 8))).toEqual(new Array(8).fill(0));
   });
 
   it("word2vec is reproducible for a seed and subsamples frequent words", async () => {
