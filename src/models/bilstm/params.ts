@@ -1,8 +1,7 @@
 // Hyperparameters of the BiLSTM family and its two named configurations.
 import { z } from "zod";
 import { UserError } from "../../util/errors.ts";
-import { deepMerge } from "../neural/merge.ts";
-import { TextSchema, TrainingSchema } from "../neural/params.ts";
+import { parseFamilyParams, TextSchema, TrainingSchema } from "../neural/params.ts";
 
 export const BilstmNetSchema = z
   .object({
@@ -103,8 +102,5 @@ export function parseBilstmParams(hyperparameters: Record<string, unknown>): Bil
   const variant = (hyperparameters.variant ?? "reference") as string;
   const base = BILSTM_VARIANTS[variant as "reference" | "fast"];
   if (!base) throw new UserError(`unknown bilstm variant "${variant}" (reference, fast)`);
-  const result = BilstmParamsSchema.safeParse(deepMerge({ ...base, variant }, hyperparameters));
-  if (!result.success)
-    throw new UserError(`invalid bilstm hyperparameters: ${z.prettifyError(result.error)}`);
-  return result.data;
+  return parseFamilyParams("bilstm", BilstmParamsSchema, { ...base, variant }, hyperparameters);
 }

@@ -1,8 +1,7 @@
 // Hyperparameters of the word CNN (Kim-style: parallel convolutions over word embeddings, max over time).
 import { z } from "zod";
 import { UserError } from "../../util/errors.ts";
-import { deepMerge } from "../neural/merge.ts";
-import { TextSchema, TrainingSchema } from "../neural/params.ts";
+import { parseFamilyParams, TextSchema, TrainingSchema } from "../neural/params.ts";
 
 export const CnnNetSchema = z
   .object({
@@ -74,11 +73,10 @@ export const CNN_DEFAULTS: Record<string, unknown> = {
 };
 
 export function parseCnnParams(hyperparameters: Record<string, unknown>): CnnParams {
-  const result = CnnParamsSchema.safeParse(deepMerge(CNN_DEFAULTS, hyperparameters));
-  if (!result.success) throw new UserError(`invalid cnn hyperparameters: ${z.prettifyError(result.error)}`);
-  if (result.data.vectors && result.data.word2vec)
+  const p = parseFamilyParams("cnn", CnnParamsSchema, CNN_DEFAULTS, hyperparameters);
+  if (p.vectors && p.word2vec)
     throw new UserError(
       "cnn hyperparameters: give either vectors (a file) or word2vec (train them), not both",
     );
-  return result.data;
+  return p;
 }

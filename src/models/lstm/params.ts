@@ -1,9 +1,8 @@
 // Hyperparameters of the word-vector LSTM: the fast BiLSTM's network fed by pretrained vectors.
 import { z } from "zod";
-import { UserError } from "../../util/errors.ts";
 import { BILSTM_FAST, BilstmNetSchema } from "../bilstm/params.ts";
 import { deepMerge } from "../neural/merge.ts";
-import { TextSchema, TrainingSchema } from "../neural/params.ts";
+import { parseFamilyParams, TextSchema, TrainingSchema } from "../neural/params.ts";
 
 export const LstmParamsSchema = z
   .object({
@@ -31,7 +30,5 @@ export const LSTM_DEFAULTS: Record<string, unknown> = deepMerge(
 );
 
 export function parseLstmParams(hyperparameters: Record<string, unknown>): LstmParams {
-  const result = LstmParamsSchema.safeParse(deepMerge(LSTM_DEFAULTS, hyperparameters));
-  if (!result.success) throw new UserError(`invalid lstm hyperparameters: ${z.prettifyError(result.error)}`);
-  return result.data;
+  return parseFamilyParams("lstm", LstmParamsSchema, LSTM_DEFAULTS, hyperparameters);
 }

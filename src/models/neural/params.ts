@@ -2,6 +2,8 @@
 import { z } from "zod";
 import { DEFAULT_PREPROCESS, PreprocessConfigSchema } from "../../text/preprocess.ts";
 import { PRECISIONS } from "../../train/precision.ts";
+import { UserError } from "../../util/errors.ts";
+import { deepMerge } from "./merge.ts";
 
 export const TrainingSchema = z
   .object({
@@ -53,4 +55,17 @@ export interface NeuralParams {
   text: TextParams;
   training: TrainingParams;
   seed: number;
+}
+
+/** A neural family's hyperparameters: deep-merged over its defaults, checked by its schema; errors name the family. */
+export function parseFamilyParams<S extends z.ZodType>(
+  family: string,
+  schema: S,
+  defaults: Record<string, unknown>,
+  hyperparameters: Record<string, unknown>,
+): z.output<S> {
+  const result = schema.safeParse(deepMerge(defaults, hyperparameters));
+  if (!result.success)
+    throw new UserError(`invalid ${family} hyperparameters: ${z.prettifyError(result.error)}`);
+  return result.data;
 }

@@ -1,9 +1,8 @@
 // Hyperparameters of the one-hot region CNN (Johnson & Zhang 2015, "seq-CNN").
 import { z } from "zod";
-import { UserError } from "../../util/errors.ts";
 import { CNN_DEFAULTS } from "../cnn/params.ts";
 import { deepMerge } from "../neural/merge.ts";
-import { TextSchema, TrainingSchema } from "../neural/params.ts";
+import { parseFamilyParams, TextSchema, TrainingSchema } from "../neural/params.ts";
 
 export const RegionCnnNetSchema = z
   .object({
@@ -35,8 +34,5 @@ export const REGION_CNN_DEFAULTS: Record<string, unknown> = deepMerge(CNN_DEFAUL
 });
 
 export function parseRegionCnnParams(hyperparameters: Record<string, unknown>): RegionCnnParams {
-  const result = RegionCnnParamsSchema.safeParse(deepMerge(REGION_CNN_DEFAULTS, hyperparameters));
-  if (!result.success)
-    throw new UserError(`invalid regioncnn hyperparameters: ${z.prettifyError(result.error)}`);
-  return result.data;
+  return parseFamilyParams("regioncnn", RegionCnnParamsSchema, REGION_CNN_DEFAULTS, hyperparameters);
 }

@@ -1,8 +1,7 @@
 // Hyperparameters of the Transformer encoder classifier, sized for CPU training.
 import { z } from "zod";
 import { UserError } from "../../util/errors.ts";
-import { deepMerge } from "../neural/merge.ts";
-import { TextSchema, TrainingSchema } from "../neural/params.ts";
+import { parseFamilyParams, TextSchema, TrainingSchema } from "../neural/params.ts";
 
 export const TransformerNetSchema = z
   .object({
@@ -58,13 +57,9 @@ export const TRANSFORMER_DEFAULTS: Record<string, unknown> = {
 };
 
 export function parseTransformerParams(hyperparameters: Record<string, unknown>): TransformerParams {
-  const result = TransformerParamsSchema.safeParse(deepMerge(TRANSFORMER_DEFAULTS, hyperparameters));
-  if (!result.success)
-    throw new UserError(`invalid transformer hyperparameters: ${z.prettifyError(result.error)}`);
-  if (result.data.net.dim % result.data.net.heads !== 0) {
-    throw new UserError(
-      `transformer net.dim (${result.data.net.dim}) must be divisible by net.heads (${result.data.net.heads})`,
-    );
+  const p = parseFamilyParams("transformer", TransformerParamsSchema, TRANSFORMER_DEFAULTS, hyperparameters);
+  if (p.net.dim % p.net.heads !== 0) {
+    throw new UserError(`transformer net.dim (${p.net.dim}) must be divisible by net.heads (${p.net.heads})`);
   }
-  return result.data;
+  return p;
 }
