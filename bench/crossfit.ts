@@ -12,6 +12,7 @@ import { readImdb } from "../src/data/imdb.ts";
 import { resolveDataPath } from "../src/data/paths.ts";
 import { groupKFold, splitByGroup } from "../src/data/split.ts";
 import { binaryMetrics } from "../src/eval/metrics.ts";
+import { logit, sigmoid } from "../src/models/calibration.ts";
 import "../src/models/families.ts";
 import { fitStacker } from "../src/models/ensemble/model.ts";
 import type { StackableModel } from "../src/models/model.ts";
@@ -24,8 +25,6 @@ const full = what === "--full";
 const seed = Number(seedArg);
 mkdirSync("scratch/crossfit", { recursive: true });
 const file = (name: string, fold: number | "full") => `scratch/crossfit/${name}-seed${seed}-fold${fold}.json`;
-const logit = (p: number) => Math.log(Math.max(1e-12, p) / Math.max(1e-12, 1 - p));
-const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
 interface FoldRun {
   /** Positions in the seed's train part of this fold's validation reviews. */

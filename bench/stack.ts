@@ -13,6 +13,7 @@ import { readImdb } from "../src/data/imdb.ts";
 import { resolveDataPath } from "../src/data/paths.ts";
 import { splitByGroup } from "../src/data/split.ts";
 import { binaryMetrics } from "../src/eval/metrics.ts";
+import { logit } from "../src/models/calibration.ts";
 import "../src/models/families.ts";
 import { fitStacker } from "../src/models/ensemble/model.ts";
 import type { StackableModel } from "../src/models/model.ts";
@@ -25,7 +26,6 @@ const [seedArg, what, evalArg] = args.filter((a) => a !== "--nested");
 const seed = Number(seedArg);
 mkdirSync("scratch/stack", { recursive: true });
 const file = (name: string) => `scratch/stack/${name}-seed${seed}${nested ? "-nested" : ""}.json`;
-const logit = (p: number) => Math.log(Math.max(1e-12, p) / Math.max(1e-12, 1 - p));
 
 if (what === "--eval") {
   for (const combo of evalArg.split(",")) {

@@ -12,6 +12,12 @@ export function sigmoid(z: number): number {
   return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
 }
 
+/** log(p / (1 - p)), with p clamped to [eps, 1 - eps] so that p = 0 or 1 stays finite. */
+export function logit(p: number, eps = 1e-12): number {
+  const q = Math.min(1 - eps, Math.max(eps, p));
+  return Math.log(q / (1 - q));
+}
+
 export function fitPlatt(scores: ArrayLike<number>, labels: ArrayLike<number>): Platt {
   const n = scores.length;
   let nPos = 0;

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { ModelFileError, UserError } from "../../util/errors.ts";
 import { solve } from "../../util/linalg.ts";
-import { sigmoid } from "../calibration.ts";
+import { logit, sigmoid } from "../calibration.ts";
 import { modelIdentity } from "../identity.ts";
 import type {
   Explanation,
@@ -74,11 +74,6 @@ export function fitStacker(
   }
   return { weights: theta.slice(0, k), bias: theta[k] };
 }
-
-const logit = (p: number) => {
-  const q = Math.min(1 - 1e-12, Math.max(1e-12, p));
-  return Math.log(q / (1 - q));
-};
 
 export class EnsembleModel implements SentimentModel {
   readonly family = FAMILY;

@@ -4,6 +4,7 @@
 // text is re-tokenised. The unit's spans are exact character offsets by construction, and removing a
 // whole word removes all of its word pieces (leave-one-out, Li et al. 2016, "Understanding Neural
 // Networks through Representation Erasure").
+import { logit as logitOf } from "../calibration.ts";
 import type { Explanation } from "../model.ts";
 
 export interface Unit {
@@ -35,11 +36,8 @@ export function withoutUnit(text: string, unit: Unit): string {
   return `${text.slice(0, unit.start)} ${text.slice(unit.end)}`;
 }
 
-/** log(p / (1 - p)), clamped so that p = 0 or 1 stays finite. */
-export function logit(p: number): number {
-  const q = Math.min(1 - 1e-7, Math.max(1e-7, p));
-  return Math.log(q / (1 - q));
-}
+/** Occlusion's logits clamp p to [1e-7, 1 - 1e-7]. */
+const logit = (p: number) => logitOf(p, 1e-7);
 
 /**
  * Leave-one-out explanation over words for a model seen only through `predictProba`:
