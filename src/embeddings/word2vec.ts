@@ -9,6 +9,7 @@
 // The first exploration found CBOW vectors a better start for a word CNN than GloVe's.
 // Documents are visited in a new random order every epoch: with a decaying rate, a label-sorted
 // corpus would leave the last-seen class's words freshest.
+import { availableParallelism } from "node:os";
 import { rng, shuffle } from "../util/random.ts";
 import { buildVocabulary, type EmbeddingProgress, toIds, type WordVectors } from "./vocabulary.ts";
 import { newState, trainDocuments } from "./word2vec-core.ts";
@@ -30,7 +31,8 @@ export interface Word2VecOptions {
   seed: number;
   /**
    * Worker threads updating the shared vectors lock-free, as word2vec.c does: about n times faster on n
-   * cores, but the result then depends on thread timing (1 = one thread, reproducible for a seed).
+   * cores, but the result then depends on thread timing (1 = one thread, reproducible for a seed;
+   * 0 = one per core).
    */
   threads: number;
 }
@@ -76,7 +78,7 @@ export async function trainWord2VecIds(
   onProgress?: (p: EmbeddingProgress) => void,
 ): Promise<Float32Array> {
   const o = { ...DEFAULT_WORD2VEC, ...options };
-  const threads = Math.max(1, Math.min(o.threads, docs.length));
+  const threads = Math.max(1, Math.min(o.threads || availableParallelism(), docs.length));
   const state = newState(docs, counts, o, threads > 1);
   // Its own stream: the seed's first numbers drew the starting vectors.
   const random = rng(o.seed ^ 0x5bd1e995);

@@ -1,6 +1,5 @@
 // The word-CNN family: fast convolutional classifier over whole reviews, random or word-vector start
 // (a vectors file, or word2vec trained at fit time on the train, validation and unlabeled texts).
-import { availableParallelism } from "node:os";
 import { trainWord2VecIds } from "../../embeddings/word2vec.ts";
 import type { ModelFamily } from "../model.ts";
 import type { Architecture } from "../neural/network.ts";
@@ -23,8 +22,7 @@ const architecture: Architecture<CnnParams> = {
     counts[PAD_ID] = 0;
     counts[UNK_ID] = 0;
     const dim = p.net.embeddingDim;
-    const threads = p.word2vec.threads || availableParallelism();
-    const vectors = await trainWord2VecIds(seqs, counts, { ...p.word2vec, threads, dim, seed: p.seed }, (e) =>
+    const vectors = await trainWord2VecIds(seqs, counts, { ...p.word2vec, dim, seed: p.seed }, (e) =>
       options.onProgress?.({ ...e, phase: `word2vec ${e.phase}` }),
     );
     const weight = net.store.get("embedding.weight");
