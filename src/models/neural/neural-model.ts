@@ -5,7 +5,12 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Review } from "../../data/types.ts";
 import { tokenize, tokenizeWithOffsets } from "../../text/preprocess.ts";
-import { type LabelledSequences, predictLogits, trainNetwork } from "../../train/neural/trainer.ts";
+import {
+  type LabelledSequences,
+  predictLogits,
+  type TrainerConfig,
+  trainNetwork,
+} from "../../train/neural/trainer.ts";
 import { ModelFileError, UserError } from "../../util/errors.ts";
 import { fitPlatt, IDENTITY_PLATT, type Platt, sigmoid } from "../calibration.ts";
 import type {
@@ -126,7 +131,15 @@ export class NeuralModel<P extends NeuralParams> implements StackableModel {
     this.validationLogits = Float64Array.from(result.validationLogits, (z) => platt.a * z + platt.b);
     this.#fitted = { torch, net, encoder, platt };
     const refit = start
-      ? await this.#refit(torch, net, start, train, validation, result.bestEpoch, options)
+      ? await this.#refit(
+          torch,
+          net,
+          start,
+          train,
+          validation,
+          { ...config, epochs: result.bestEpoch },
+          options,
+        )
       : {};
     const best = result.history[result.bestEpoch - 1];
     const metrics: Record<string, number> = {
@@ -150,9 +163,9 @@ export class NeuralModel<P extends NeuralParams> implements StackableModel {
   }
 
   /**
-   * Trains `net` again from `start` on train + validation for the epoch count the first fit chose,
-   * keeping the last weights (the validation reviews are training data now, so there is nothing left
-   * to select on). Its progress and metrics are prefixed "refit".
+   * Trains `net` again from `start` on train + validation with the first fit's trainer config (its
+   * epochs set to the count that fit chose), keeping the last weights: the validation reviews are
+   * training data now, so there is nothing left to select on. Progress and metrics are prefixed "refit".
    */
   async #refit(
     torch: Torch,
@@ -160,7 +173,7 @@ export class NeuralModel<P extends NeuralParams> implements StackableModel {
     start: ReturnType<Network["store"]["snapshot"]>,
     train: LabelledSequences,
     validation: LabelledSequences,
-    epochs: number,
+    config: TrainerConfig,
     options: FitOptions,
   ): Promise<Record<string, number>> {
     const started = performance.now();
@@ -168,19 +181,16 @@ export class NeuralModel<P extends NeuralParams> implements StackableModel {
     const labels = new Float32Array(train.labels.length + validation.labels.length);
     labels.set(train.labels);
     labels.set(validation.labels, train.labels.length);
-    const t = this.params.training;
     await trainNetwork(
       torch,
       net,
       { seqs: [...train.seqs, ...validation.seqs], labels },
       validation,
       {
-        ...t,
-        seed: this.params.seed,
-        epochs,
+        ...config,
         patience: 0,
         keep: "last",
-        checkpointDir: t.checkpointDir && join(t.checkpointDir, "refit"),
+        checkpointDir: config.checkpointDir && join(config.checkpointDir, "refit"),
       },
       {
         ...options,
@@ -189,7 +199,7 @@ export class NeuralModel<P extends NeuralParams> implements StackableModel {
       },
     );
     return {
-      refit_epochs: epochs,
+      refit_epochs: config.epochs,
       train_reviews: labels.length,
       refit_seconds: (performance.now() - started) / 1000,
     };
