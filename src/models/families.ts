@@ -11,3 +11,4 @@ registerFamily("lstm", async () => (await import("./lstm/family.ts")).family);
 registerFamily("transformer", async () => (await import("./transformer/family.ts")).family);
 registerFamily("cnn", async () => (await import("./cnn/family.ts")).family);
 registerFamily("regioncnn", async () => (await import("./regioncnn/family.ts")).family);
+registerFamily("docvec", async () => (await import("./docvec/family.ts")).docVecFamily);

@@ -14,7 +14,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const pkgDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const source = join(pkgDir, "src/native/addon.cc");
+const sources = ["addon.cc", "docvectors.cc"].map((f) => join(pkgDir, "src/native", f));
 const outDir = join(pkgDir, "build");
 const output = join(outDir, "torch_addon.node");
 const stampFile = join(outDir, "torch_addon.stamp");
@@ -63,13 +63,15 @@ export function buildCommand(torch) {
     "-fPIC",
     "-shared",
     "-fvisibility=hidden",
+    // `#pragma omp simd` in docvectors.cc, without the OpenMP runtime.
+    "-fopenmp-simd",
     "-DNAPI_VERSION=8",
     "-DNAPI_CPP_EXCEPTIONS",
     "-DNODE_ADDON_API_DISABLE_DEPRECATED",
     `-I${nodeIncludeDir()}`,
     `-I${napiInclude}`,
     ...torch.includes.map((i) => `-I${i}`),
-    source,
+    ...sources,
     `-L${torch.libDir}`,
     `-Wl,-rpath,${torch.libDir}`,
     "-ltorch",
@@ -82,7 +84,7 @@ export function buildCommand(torch) {
 
 function stamp(torch, args) {
   const h = createHash("sha256");
-  h.update(readFileSync(source));
+  for (const source of sources) h.update(readFileSync(source));
   h.update(JSON.stringify(args));
   h.update(process.version);
   const lib = join(torch.libDir, "libtorch_cpu.so");

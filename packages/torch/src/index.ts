@@ -16,6 +16,8 @@ export {
   ADDON_PATH,
   assertTorch,
   BUILD_SCRIPT,
+  type DocvecEpochOptions,
+  docvecEpoch,
   INSTALL_HINT,
   type NativeArray,
   TorchUnavailableError,

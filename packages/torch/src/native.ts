@@ -160,6 +160,25 @@ export interface NativeTorch {
   setFlushDenormal(on: boolean): boolean;
   cudaAvailable(): boolean;
   version(): string;
+  docvecEpoch(options: DocvecEpochOptions): Promise<void>;
+}
+
+/** One epoch of cosine document-vector SGD (docvectors.cc); see src/embeddings/docvectors.ts. */
+export interface DocvecEpochOptions {
+  ids: Int32Array;
+  offsets: Uint32Array;
+  docs: Float32Array;
+  ngrams: Float32Array;
+  table: Int32Array;
+  order: Uint32Array;
+  dim: number;
+  negative: number;
+  scale: number;
+  lrStart: number;
+  lrEnd: number;
+  updateNgrams: boolean;
+  threads: number;
+  seed: number;
 }
 
 const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -197,6 +216,14 @@ export function native(): NativeTorch {
     );
   }
   return cached;
+}
+
+/**
+ * One epoch of document-vector SGD on the addon's threads; the arrays are updated in place and must
+ * not be touched until the promise settles.
+ */
+export function docvecEpoch(options: DocvecEpochOptions): Promise<void> {
+  return native().docvecEpoch(options);
 }
 
 /** Load the addon now. @throws TorchUnavailableError saying what is missing and how to install it. */

@@ -2,6 +2,7 @@
 // one ATen call, and all model code lives in TypeScript (packages/torch/src/*.ts). Tensors cross the
 // boundary as `TensorHandle` objects that own one at::Tensor; `dispose()` drops it immediately, the GC
 // finalizer is only a safety net (V8 does not see libtorch's memory, so relying on GC would let RSS grow).
+// The one exception, docvectors.cc, is a custom kernel (sparse row SGD) exported beside the ATen calls.
 #include <napi.h>
 
 #include <ATen/ATen.h>
@@ -24,6 +25,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+Napi::Value DocvecEpoch(const Napi::CallbackInfo& info);  // docvectors.cc
 
 namespace {
 
@@ -631,6 +634,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 #endif
   TensorHandle::Init(env, exports);
   OptimizerHandle::Init(env, exports);
+  EXPORT("docvecEpoch", DocvecEpoch);
   EXPORT("fromArray", FromArray);
   EXPORT("toArray", ToArray);
   EXPORT("zeros", Zeros);
