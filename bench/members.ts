@@ -31,6 +31,8 @@ export const CONFIGS: Record<string, MemberConfig> = {
     },
   },
   cnnv2: best[2],
+  // Cosine document vectors over 1-3-grams, trained on train + unlabeled texts (the best preset's fourth member).
+  dv: best[3],
   // The same CNN refitted on train + validation for the epoch count early stopping chose.
   cnnR: withTraining(best[2], { refit: true }),
   // The CNN started from a CBOW vectors file (`sentiment embeddings train --method cbow --out scratch/cbow.100d.txt`).

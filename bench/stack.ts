@@ -1,7 +1,7 @@
 // Which members earn their place in a stacked ensemble: trains each candidate once on a movie-disjoint
 // split of IMDb train (never test), caches its calibrated validation logits in scratch/stack/, and scores
 // member subsets by 5-fold cross-validation of the stacker on the validation reviews.
-//   npx tsx bench/stack.ts <seed> <member>[,<member>...]    members: nblr, ft12, cnnv2 (the best preset's), cnnR,
+//   npx tsx bench/stack.ts <seed> <member>[,<member>...]    members: nblr, ft12, cnnv2, dv (the best preset's), cnnR,
 //                                                           ft13, or name=family:{json hyperparameters}
 //   npx tsx bench/stack.ts <seed> --eval nblr+ft12+ft13,nblr+ft12+ft13+cnn3
 // With --nested after the seed, the members are fitted on an inner movie-disjoint split of that train

@@ -4,6 +4,7 @@
 // hyperparameters, `fit`, then `predictProba`; persist with `save` and the registry's `loadModel`.
 import type { Review } from "../data/types.ts";
 import type { PreprocessConfig } from "../text/preprocess.ts";
+import { UserError } from "../util/errors.ts";
 import type { ModelFileContents } from "./modelFile.ts";
 
 export const LABELS = ["negative", "positive"] as const;
@@ -133,5 +134,13 @@ export async function predict(model: SentimentModel, texts: readonly string[]): 
       confidence: label === "positive" ? pos : 1 - pos,
       rating: ratings ? ratings[i] : null,
     };
+  });
+}
+
+/** 0/1 labels of labelled reviews, for fitting. @throws UserError naming the first review without one. */
+export function labelsOf(reviews: readonly Review[]): Uint8Array {
+  return Uint8Array.from(reviews, (r, i) => {
+    if (r.label === undefined) throw new UserError(`review ${r.id ?? i} has no label`);
+    return r.label;
   });
 }

@@ -5,7 +5,6 @@
 // by inference against the frozen n-gram vectors, so their scores are out-of-sample and the model
 // stays inductive. Explanations are word occlusion (the vector of a text is not additive in its words).
 import { z } from "zod";
-import type { Review } from "../../data/types.ts";
 import {
   buildNgramVocabulary,
   DEFAULT_DOCVECTORS,
@@ -18,12 +17,19 @@ import {
 } from "../../embeddings/docvectors.ts";
 import { NgramConfigSchema } from "../../text/ngrams.ts";
 import { DEFAULT_PREPROCESS, PreprocessConfigSchema, tokenize } from "../../text/preprocess.ts";
-import { ModelFileError, UserError } from "../../util/errors.ts";
+import { ModelFileError } from "../../util/errors.ts";
 import { decodeFloat16, encodeFloat16 } from "../../util/float16.ts";
 import { fitPlatt, type Platt, sigmoid } from "../calibration.ts";
 import { explainByOcclusion } from "../hf/occlusion.ts";
 import { modelIdentity } from "../identity.ts";
-import type { Explanation, FitData, FitOptions, ModelMetadata, StackableModel } from "../model.ts";
+import {
+  type Explanation,
+  type FitData,
+  type FitOptions,
+  labelsOf,
+  type ModelMetadata,
+  type StackableModel,
+} from "../model.ts";
 import { type ModelFileContents, readModelFile, writeModelFile } from "../modelFile.ts";
 import { type DenseLogistic, decision, fitDenseLogistic } from "./classifier.ts";
 
@@ -62,13 +68,6 @@ interface Weights {
   mean: Float64Array;
   std: Float64Array;
   classifier: DenseLogistic;
-}
-
-function labelsOf(reviews: readonly Review[]): Uint8Array {
-  return Uint8Array.from(reviews, (r) => {
-    if (r.label === undefined) throw new UserError(`review ${r.id} has no label`);
-    return r.label;
-  });
 }
 
 /** Unit-normalise rows [n, dim] in place (cosine geometry: only directions carry meaning). */

@@ -3,16 +3,22 @@
 // decaying rate — plain SGD lost ~1.5 points in the first exploration. Being linear in the n-gram
 // indicators, it explains exactly like NB-LR: n-gram j contributes u·E_j / n.
 import { z } from "zod";
-import type { Review } from "../../data/types.ts";
 import { countNgrams, NgramConfigSchema, ngramBuckets } from "../../text/ngrams.ts";
 import { DEFAULT_PREPROCESS, PreprocessConfigSchema, tokenize } from "../../text/preprocess.ts";
-import { ModelFileError, UserError } from "../../util/errors.ts";
+import { ModelFileError } from "../../util/errors.ts";
 import { decodeFloat16, encodeFloat16 } from "../../util/float16.ts";
 import { rng } from "../../util/random.ts";
 import { fitPlatt, type Platt, sigmoid } from "../calibration.ts";
 import { explainNgrams } from "../explainNgrams.ts";
 import { modelIdentity } from "../identity.ts";
-import type { Explanation, FitData, FitOptions, ModelMetadata, StackableModel } from "../model.ts";
+import {
+  type Explanation,
+  type FitData,
+  type FitOptions,
+  labelsOf,
+  type ModelMetadata,
+  type StackableModel,
+} from "../model.ts";
 import { type ModelFileContents, readModelFile, writeModelFile } from "../modelFile.ts";
 import { compactColumns, concatRows, featurize, remapRows } from "../nblr/features.ts";
 import type { BinaryCsr } from "../nblr/solver.ts";
@@ -157,13 +163,6 @@ function train(
     onEpoch?.(epoch + 1, lossSum / x.rows);
   }
   return { embeddings: E, output: u, bias: b };
-}
-
-function labelsOf(reviews: readonly Review[]): Uint8Array {
-  return Uint8Array.from(reviews, (r) => {
-    if (r.label === undefined) throw new UserError(`review ${r.id} has no label`);
-    return r.label;
-  });
 }
 
 export class FastTextModel implements StackableModel {

@@ -17,13 +17,14 @@ import { rng, shuffle } from "../../util/random.ts";
 import { fitPlatt, IDENTITY_PLATT, type Platt, sigmoid } from "../calibration.ts";
 import { explainNgrams } from "../explainNgrams.ts";
 import { modelIdentity } from "../identity.ts";
-import type {
-  Explanation,
-  FitData,
-  FitOptions,
-  ModelMetadata,
-  ProgressEvent,
-  StackableModel,
+import {
+  type Explanation,
+  type FitData,
+  type FitOptions,
+  labelsOf,
+  type ModelMetadata,
+  type ProgressEvent,
+  type StackableModel,
 } from "../model.ts";
 import { type ModelFileContents, readModelFile, writeModelFile } from "../modelFile.ts";
 import { compactColumns, concatRows, featurize, nbRatio, remapRows, selectRows } from "./features.ts";
@@ -71,13 +72,6 @@ interface Fitted {
   /** rating = c0 + c1·ridge + c2·P(positive), fitted on validation (see fit). */
   ratingBlend: [number, number, number];
   platt: Platt;
-}
-
-function labelsOf(reviews: readonly Review[]): Uint8Array {
-  return Uint8Array.from(reviews, (r, i) => {
-    if (r.label === undefined) throw new Error(`review ${r.id ?? i} has no label`);
-    return r.label;
-  });
 }
 
 const AUGMENTED = "#sentence";
