@@ -75,3 +75,23 @@ export function fitPlatt(scores: ArrayLike<number>, labels: ArrayLike<number>): 
   }
   return { a, b };
 }
+
+/**
+ * Validation summary of raw scores under a Platt map: calibrated logits (what ensembles stack),
+ * accuracy of the raw decision (score > 0) and log-loss of the calibrated probabilities.
+ */
+export function scoreValidation(
+  scores: Float64Array,
+  labels: Uint8Array,
+  platt: Platt,
+): { logits: Float64Array; accuracy: number; logLoss: number } {
+  const logits = scores.map((s) => platt.a * s + platt.b);
+  let correct = 0;
+  let ll = 0;
+  for (let i = 0; i < labels.length; i++) {
+    if ((scores[i] > 0 ? 1 : 0) === labels[i]) correct++;
+    const q = Math.min(1 - 1e-15, Math.max(1e-15, sigmoid(logits[i])));
+    ll -= labels[i] ? Math.log(q) : Math.log(1 - q);
+  }
+  return { logits, accuracy: correct / labels.length, logLoss: ll / labels.length };
+}

@@ -19,7 +19,7 @@ import { NgramConfigSchema } from "../../text/ngrams.ts";
 import { DEFAULT_PREPROCESS, PreprocessConfigSchema, tokenize } from "../../text/preprocess.ts";
 import { ModelFileError } from "../../util/errors.ts";
 import { decodeFloat16, encodeFloat16 } from "../../util/float16.ts";
-import { fitPlatt, type Platt, sigmoid } from "../calibration.ts";
+import { fitPlatt, type Platt, scoreValidation, sigmoid } from "../calibration.ts";
 import { explainByOcclusion } from "../hf/occlusion.ts";
 import { modelIdentity } from "../identity.ts";
 import {
@@ -156,14 +156,8 @@ export class DocVecModel implements StackableModel {
     const selection = fitDenseLogistic(xTrain, yTrain, D, p.l2);
     const valScores = decision(selection, xVal, D);
     this.platt = fitPlatt(valScores, yVal);
-    this.validationLogits = valScores.map((z) => this.platt.a * z + this.platt.b);
-    let correct = 0;
-    let ll = 0;
-    for (let i = 0; i < yVal.length; i++) {
-      if ((valScores[i] > 0 ? 1 : 0) === yVal[i]) correct++;
-      const q = Math.min(1 - 1e-15, Math.max(1e-15, sigmoid(this.validationLogits[i])));
-      ll -= yVal[i] ? Math.log(q) : Math.log(1 - q);
-    }
+    const summary = scoreValidation(valScores, yVal, this.platt);
+    this.validationLogits = summary.logits;
     let classifier = selection;
     if (p.refit) {
       const ys = new Uint8Array(yTrain.length + yVal.length);
@@ -173,8 +167,8 @@ export class DocVecModel implements StackableModel {
     }
     this.weights = { vocabulary, ngrams: trained.ngrams, table, ...s, classifier };
     const metrics = {
-      val_accuracy: correct / yVal.length,
-      val_log_loss: ll / yVal.length,
+      val_accuracy: summary.accuracy,
+      val_log_loss: summary.logLoss,
       ngrams: vocabulary.buckets.length,
       corpus_reviews: corpus.length,
       fit_seconds: (performance.now() - started) / 1000,

@@ -8,7 +8,7 @@ import { DEFAULT_PREPROCESS, PreprocessConfigSchema, tokenize } from "../../text
 import { ModelFileError } from "../../util/errors.ts";
 import { decodeFloat16, encodeFloat16 } from "../../util/float16.ts";
 import { rng } from "../../util/random.ts";
-import { fitPlatt, type Platt, sigmoid } from "../calibration.ts";
+import { fitPlatt, type Platt, scoreValidation, sigmoid } from "../calibration.ts";
 import { explainNgrams } from "../explainNgrams.ts";
 import { modelIdentity } from "../identity.ts";
 import {
@@ -208,14 +208,8 @@ export class FastTextModel implements StackableModel {
     this.setWeights(selection);
     const valScores = this.rawScores(remapRows(xValRaw, selection.buckets, dim));
     this.platt = fitPlatt(valScores, yVal);
-    let correct = 0;
-    let ll = 0;
-    this.validationLogits = valScores.map((s) => this.platt.a * s + this.platt.b);
-    for (let i = 0; i < yVal.length; i++) {
-      if ((valScores[i] > 0 ? 1 : 0) === yVal[i]) correct++;
-      const q = Math.min(1 - 1e-15, Math.max(1e-15, sigmoid(this.validationLogits[i])));
-      ll -= yVal[i] ? Math.log(q) : Math.log(1 - q);
-    }
+    const summary = scoreValidation(valScores, yVal, this.platt);
+    this.validationLogits = summary.logits;
     if (p.refit) {
       const ys = new Uint8Array(yTrain.length + yVal.length);
       ys.set(yTrain);
@@ -223,8 +217,8 @@ export class FastTextModel implements StackableModel {
       this.setWeights(fitOn(concatRows(xTrainRaw, xValRaw), ys, "refit"));
     }
     const metrics = {
-      val_accuracy: correct / yVal.length,
-      val_log_loss: ll / yVal.length,
+      val_accuracy: summary.accuracy,
+      val_log_loss: summary.logLoss,
       features: this.weights!.buckets.length,
       train_reviews: p.refit ? yTrain.length + yVal.length : yTrain.length,
       fit_seconds: (performance.now() - started) / 1000,
