@@ -18,6 +18,7 @@ import { loadTorch } from "../models/neural/torch.ts";
 import { forEachNgram, type NgramConfig } from "../text/ngrams.ts";
 import { rng, shuffle } from "../util/random.ts";
 import type { EmbeddingProgress } from "./vocabulary.ts";
+import { negativeTable, packCorpus } from "./word2vec-core.ts";
 
 /** 2^21 entries (8 MB): small enough to stay in cache; the kernel's speed depends on it more than on dim. */
 const NEGATIVE_TABLE_SIZE = 1 << 21;
@@ -110,27 +111,9 @@ export function toNgramIds(occurrences: Uint32Array, vocabulary: NgramVocabulary
   return ids.slice(0, n);
 }
 
-/** word2vec.c's unigram table: id i fills a share of the slots proportional to counts[i]^0.75. */
-export function negativeTable(counts: ArrayLike<number>, size = NEGATIVE_TABLE_SIZE): Int32Array {
-  const table = new Int32Array(size);
-  let total = 0;
-  for (let i = 0; i < counts.length; i++) total += counts[i] ** 0.75;
-  let id = 0;
-  let cumulative = counts[0] ** 0.75 / total;
-  for (let i = 0; i < size; i++) {
-    while (id < counts.length - 1 && (i + 0.5) / size > cumulative)
-      cumulative += counts[++id] ** 0.75 / total;
-    table[i] = id;
-  }
-  return table;
-}
-
-function pack(docs: readonly Int32Array[]): { ids: Int32Array; offsets: Uint32Array } {
-  const offsets = new Uint32Array(docs.length + 1);
-  for (let d = 0; d < docs.length; d++) offsets[d + 1] = offsets[d] + docs[d].length;
-  const ids = new Int32Array(offsets[docs.length]);
-  for (let d = 0; d < docs.length; d++) ids.set(docs[d], offsets[d]);
-  return { ids, offsets };
+/** The negative-sampling table of a vocabulary (the same for training, inference and a loaded model). */
+export function samplingTable(vocabulary: NgramVocabulary): Int32Array {
+  return negativeTable(vocabulary.counts, NEGATIVE_TABLE_SIZE);
 }
 
 function unitScaleVectors(length: number, dim: number, random: () => number): Float32Array {
@@ -167,7 +150,7 @@ async function run(
   onProgress?: (p: EmbeddingProgress) => void,
 ): Promise<Float32Array> {
   const random = rng(o.seed ^ 0x2545f491);
-  const { ids, offsets } = pack(r.docs);
+  const { ids, offsets } = packCorpus(r.docs);
   const docs = startingVectors(r.docs, o.dim, o.seed);
   const order = Uint32Array.from({ length: r.docs.length }, (_, i) => i);
   const threads = o.threads || availableParallelism();
@@ -205,6 +188,8 @@ export interface TrainedDocVectors {
   ngrams: Float32Array;
   /** Row-major [corpus documents, dim], as trained jointly with the n-gram vectors. */
   docs: Float32Array;
+  /** The negative-sampling table over the vocabulary, which inference draws from too. */
+  table: Int32Array;
 }
 
 /** Train n-gram and document vectors on a corpus of documents given as vocabulary ids. */
@@ -216,7 +201,7 @@ export async function trainDocVectors(
 ): Promise<TrainedDocVectors> {
   const o = { ...DEFAULT_DOCVECTORS, ...options };
   const ngrams = unitScaleVectors(vocabulary.buckets.length * o.dim, o.dim, rng(o.seed));
-  const table = negativeTable(vocabulary.counts);
+  const table = samplingTable(vocabulary);
   const docs = await run(
     {
       docs: corpus,
@@ -230,7 +215,7 @@ export async function trainDocVectors(
     o,
     onProgress,
   );
-  return { ngrams, docs };
+  return { ngrams, docs, table };
 }
 
 /** Vectors of new documents against frozen n-gram vectors (row-major [documents, dim]). */

@@ -47,11 +47,15 @@ export function packCorpus(docs: readonly Int32Array[], shared = false): Corpus 
   return { ids, offsets };
 }
 
-/** word2vec.c's unigram table; zero counts are never drawn. */
-function negativeTable(counts: Float64Array, shared: boolean): Int32Array {
-  const table = allocate(Int32Array, NEGATIVE_TABLE_SIZE, shared);
+/** word2vec.c's unigram table: id i fills a share of the slots ∝ counts[i]^0.75; zero counts are never drawn. */
+export function negativeTable(
+  counts: ArrayLike<number>,
+  size = NEGATIVE_TABLE_SIZE,
+  shared = false,
+): Int32Array {
+  const table = allocate(Int32Array, size, shared);
   let total = 0;
-  for (const c of counts) total += c ** 0.75;
+  for (let i = 0; i < counts.length; i++) total += counts[i] ** 0.75;
   let word = 0;
   let cumulative = 0;
   for (let i = 0; i < table.length; i++) {
@@ -90,7 +94,7 @@ export function newState(
   return {
     corpus: packCorpus(docs, shared),
     keep,
-    table: negativeTable(counts, shared),
+    table: negativeTable(counts, NEGATIVE_TABLE_SIZE, shared),
     input,
     output: allocate(Float32Array, V * D, shared),
     progress: allocate(BigInt64Array, 2, shared),

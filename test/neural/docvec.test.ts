@@ -5,12 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  buildNgramVocabulary,
-  negativeTable,
-  ngramOccurrences,
-  toNgramIds,
-} from "../../src/embeddings/docvectors.ts";
+import { buildNgramVocabulary, ngramOccurrences, toNgramIds } from "../../src/embeddings/docvectors.ts";
+import { negativeTable } from "../../src/embeddings/word2vec-core.ts";
 import { decision, fitDenseLogistic } from "../../src/models/docvec/classifier.ts";
 import { DocVecModel } from "../../src/models/docvec/model.ts";
 import "../../src/models/families.ts";

@@ -10,8 +10,8 @@ import {
   DEFAULT_DOCVECTORS,
   inferDocVectors,
   type NgramVocabulary,
-  negativeTable,
   ngramOccurrences,
+  samplingTable,
   toNgramIds,
   trainDocVectors,
 } from "../../embeddings/docvectors.ts";
@@ -138,11 +138,10 @@ export class DocVecModel implements StackableModel {
     const vocabulary = buildNgramVocabulary(corpusOcc, p.ngrams.hashBits, p.minCount);
     const corpus = corpusOcc.map((o) => toNgramIds(o, vocabulary));
     const trained = await trainDocVectors(corpus, vocabulary, p, (e) => progress(e.phase, e.done, e.total));
-    const table = negativeTable(vocabulary.counts);
     const valVectors = await inferDocVectors(
       valOcc.map((o) => toNgramIds(o, vocabulary)),
       trained.ngrams,
-      table,
+      trained.table,
       p,
       (e) => progress(`validation ${e.phase}`, e.done, e.total),
     );
@@ -165,7 +164,7 @@ export class DocVecModel implements StackableModel {
       ys.set(yVal, yTrain.length);
       classifier = fitDenseLogistic(concat(xTrain, xVal), ys, D, p.l2);
     }
-    this.weights = { vocabulary, ngrams: trained.ngrams, table, ...s, classifier };
+    this.weights = { vocabulary, ngrams: trained.ngrams, table: trained.table, ...s, classifier };
     const metrics = {
       val_accuracy: summary.accuracy,
       val_log_loss: summary.logLoss,
@@ -282,7 +281,7 @@ export class DocVecModel implements StackableModel {
     model.weights = {
       vocabulary,
       ngrams: decodeFloat16(ngrams),
-      table: negativeTable(vocabulary.counts),
+      table: samplingTable(vocabulary),
       mean: Float64Array.from(mean),
       std: Float64Array.from(std),
       classifier: { weights: Float64Array.from(weights), bias: details.bias },
