@@ -153,3 +153,21 @@ export function parseModelFile(
   }
   return { metadata: header.metadata, tensors };
 }
+
+/**
+ * Sorted hash buckets as gaps (the first bucket, then differences): small numbers that gzip packs into
+ * ~1.5 bytes each. The n-gram families store their vocabularies this way (tensor `bucket_gaps`).
+ */
+export function encodeBucketGaps(sorted: ArrayLike<number>): Uint32Array {
+  const gaps = new Uint32Array(sorted.length);
+  for (let k = 0; k < gaps.length; k++) gaps[k] = k === 0 ? sorted[0] : sorted[k] - sorted[k - 1];
+  return gaps;
+}
+
+/** The sorted buckets back from their gaps. */
+export function decodeBucketGaps(gaps: Uint32Array): Uint32Array {
+  const buckets = new Uint32Array(gaps.length);
+  let acc = 0;
+  for (let k = 0; k < gaps.length; k++) buckets[k] = acc += gaps[k];
+  return buckets;
+}

@@ -30,7 +30,13 @@ import {
   type ModelMetadata,
   type StackableModel,
 } from "../model.ts";
-import { type ModelFileContents, readModelFile, writeModelFile } from "../modelFile.ts";
+import {
+  decodeBucketGaps,
+  encodeBucketGaps,
+  type ModelFileContents,
+  readModelFile,
+  writeModelFile,
+} from "../modelFile.ts";
 import { type DenseLogistic, decision, fitDenseLogistic } from "./classifier.ts";
 
 export const FAMILY = "docvec";
@@ -224,9 +230,7 @@ export class DocVecModel implements StackableModel {
   async save(path: string): Promise<void> {
     const w = this.weights;
     if (!w) throw new Error("model is not fitted");
-    const gaps = new Uint32Array(w.vocabulary.buckets.length);
-    for (let i = 0; i < gaps.length; i++)
-      gaps[i] = w.vocabulary.buckets[i] - (i ? w.vocabulary.buckets[i - 1] : 0);
+    const gaps = encodeBucketGaps(w.vocabulary.buckets);
     const meta = this.metadata();
     await writeModelFile(
       path,
@@ -274,10 +278,7 @@ export class DocVecModel implements StackableModel {
     ) {
       throw new ModelFileError(`${path} is missing docvec weights or has inconsistent tensor sizes`);
     }
-    const buckets = new Uint32Array(gaps.length);
-    let acc = 0;
-    for (let i = 0; i < gaps.length; i++) buckets[i] = acc += gaps[i];
-    const vocabulary = { buckets, counts: Float64Array.from(counts) };
+    const vocabulary = { buckets: decodeBucketGaps(gaps), counts: Float64Array.from(counts) };
     model.weights = {
       vocabulary,
       ngrams: decodeFloat16(ngrams),

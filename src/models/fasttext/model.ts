@@ -19,7 +19,13 @@ import {
   type ModelMetadata,
   type StackableModel,
 } from "../model.ts";
-import { type ModelFileContents, readModelFile, writeModelFile } from "../modelFile.ts";
+import {
+  decodeBucketGaps,
+  encodeBucketGaps,
+  type ModelFileContents,
+  readModelFile,
+  writeModelFile,
+} from "../modelFile.ts";
 import { compactColumns, concatRows, featurize, remapRows } from "../nblr/features.ts";
 import type { BinaryCsr } from "../nblr/solver.ts";
 
@@ -331,13 +337,10 @@ export class FastTextModel implements StackableModel {
     if (!w) throw new Error("model is not fitted");
     // Buckets are stored in ascending order (as gaps); rows are permuted to match.
     const order = Array.from(w.buckets.keys()).sort((a, b) => w.buckets[a] - w.buckets[b]);
-    const gaps = new Uint32Array(order.length);
+    const gaps = encodeBucketGaps(order.map((k) => w.buckets[k]));
     const E = new Float32Array(w.embeddings.length);
     const dim = this.params.dim;
-    order.forEach((k, i) => {
-      gaps[i] = i === 0 ? w.buckets[k] : w.buckets[k] - w.buckets[order[i - 1]];
-      E.set(w.embeddings.subarray(k * dim, (k + 1) * dim), i * dim);
-    });
+    order.forEach((k, i) => E.set(w.embeddings.subarray(k * dim, (k + 1) * dim), i * dim));
     const meta = this.metadata();
     await writeModelFile(
       path,
@@ -371,10 +374,12 @@ export class FastTextModel implements StackableModel {
     ) {
       throw new ModelFileError(`${path} is missing fasttext weights or has inconsistent tensor sizes`);
     }
-    const buckets = new Uint32Array(gaps.length);
-    let acc = 0;
-    for (let k = 0; k < gaps.length; k++) buckets[k] = acc += gaps[k];
-    model.setWeights({ buckets, embeddings: decodeFloat16(E), output, bias: details.bias });
+    model.setWeights({
+      buckets: decodeBucketGaps(gaps),
+      embeddings: decodeFloat16(E),
+      output,
+      bias: details.bias,
+    });
     model.platt = details.platt ?? { a: 1, b: 0 };
     model.meta = metadata;
     return model;

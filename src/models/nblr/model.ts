@@ -26,7 +26,13 @@ import {
   type ProgressEvent,
   type StackableModel,
 } from "../model.ts";
-import { type ModelFileContents, readModelFile, writeModelFile } from "../modelFile.ts";
+import {
+  decodeBucketGaps,
+  encodeBucketGaps,
+  type ModelFileContents,
+  readModelFile,
+  writeModelFile,
+} from "../modelFile.ts";
 import { compactColumns, concatRows, featurize, nbRatio, remapRows, selectRows } from "./features.ts";
 import { type BinaryCsr, decisionFunction, fitLogisticDual, fitRidgeDual } from "./solver.ts";
 import { WeightTable } from "./table.ts";
@@ -429,9 +435,7 @@ export class NblrModel implements StackableModel {
 
   async save(path: string): Promise<void> {
     const { f } = this.requireFitted();
-    // Buckets are sorted, so their gaps are small numbers that gzip packs into ~1.5 bytes each.
-    const gaps = new Uint32Array(f.buckets.length);
-    for (let k = 0; k < gaps.length; k++) gaps[k] = k === 0 ? f.buckets[0] : f.buckets[k] - f.buckets[k - 1];
+    const gaps = encodeBucketGaps(f.buckets);
     const meta = this.metadata();
     await writeModelFile(
       path,
@@ -473,9 +477,7 @@ export class NblrModel implements StackableModel {
     if (!gaps || !cw || !rw || !details?.biases || cw.length !== gaps.length || rw.length !== gaps.length) {
       throw new ModelFileError(`${path} is missing nblr weights or has inconsistent tensor sizes`);
     }
-    const buckets = new Uint32Array(gaps.length);
-    let acc = 0;
-    for (let k = 0; k < gaps.length; k++) buckets[k] = acc += gaps[k];
+    const buckets = decodeBucketGaps(gaps);
     const model = new NblrModel(metadata.hyperparameters);
     model.setFitted({
       buckets,
