@@ -76,7 +76,7 @@ interface Weights {
   classifier: DenseLogistic;
 }
 
-/** Unit-normalise rows [n, dim] in place (cosine geometry: only directions carry meaning). */
+/** Unit-normalised copy of rows [n, dim] (cosine geometry: only directions carry meaning). */
 function normalizeRows(x: Float32Array, dim: number): Float64Array {
   const out = new Float64Array(x.length);
   for (let i = 0; i < x.length / dim; i++) {
