@@ -340,7 +340,9 @@ export class FastTextModel implements StackableModel {
     const gaps = encodeBucketGaps(order.map((k) => w.buckets[k]));
     const E = new Float32Array(w.embeddings.length);
     const dim = this.params.dim;
-    order.forEach((k, i) => E.set(w.embeddings.subarray(k * dim, (k + 1) * dim), i * dim));
+    order.forEach((k, i) => {
+      E.set(w.embeddings.subarray(k * dim, (k + 1) * dim), i * dim);
+    });
     const meta = this.metadata();
     await writeModelFile(
       path,
